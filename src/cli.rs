@@ -1,0 +1,85 @@
+//! Command-line definitions (clap). Raw flags only; `commands` resolves them.
+
+use crate::render::Format;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "vmlint", version, about = "Lints VMware VM and ESXi host descriptors: DirectPath I/O (PCI passthrough) first")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check descriptor files (`.vmx`, `*.vm.yaml`, `*.host.yaml`, YAML with `kind: vm|host`)
+    Check(CheckArgs),
+    /// List the rules: code, name, severity and summary
+    Rules(RuleArgs),
+    /// Print the documentation of a rule
+    Explain {
+        /// A rule code such as PT003
+        code: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Run rule fixtures: each `# expect: CODE` comment must match a finding on the next line, and nothing else may be found
+    Test {
+        /// Folders or files of fixtures
+        #[arg(default_value = "fixtures")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RuleArgs {
+    /// More rule files or folders of `.rules` files
+    #[arg(long = "rules", value_name = "FILE_OR_DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Leave out the embedded rule pack
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// Use this configuration instead of the nearest .vmlint.yaml
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files or folders to check; `-` reads one file from stdin
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// The lowest severity that makes the exit code 1
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Number of threads (default: all cores)
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// The name of the file read from stdin (decides its format and placement)
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}

@@ -1,0 +1,53 @@
+//! `vmlint explain CODE`: a rule's documentation, from its rule file.
+
+use super::{ExitStatus, emit, setup};
+use crate::cli::RuleArgs;
+use crate::diagnostic::codes::ENGINE;
+use crate::lang::ast::Target;
+use crate::source::SourceMap;
+use crate::suggest;
+use std::fmt::Write;
+
+pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
+    let sources = SourceMap::new();
+    let (_, rules) = match setup(&sources, args) {
+        Ok(x) => x,
+        Err(s) => return s,
+    };
+    let code_up = code.to_ascii_uppercase();
+    let mut out = String::new();
+    if let Some(c) = rules.iter().find(|c| c.rule.code.text == code_up) {
+        let r = &c.rule;
+        let on = match r.target {
+            Some((Target::Host, _)) => "hosts",
+            _ => "VMs",
+        };
+        let _ = writeln!(out, "{} {} ({}, checks {on})\n", r.code.text, r.slug.text, c.severity);
+        let _ = writeln!(out, "{}\n", crate::eval::summary(c));
+        if let Some(d) = &r.docs {
+            let _ = writeln!(out, "{d}\n");
+        }
+        if let Some(h) = &r.help {
+            let _ = writeln!(out, "How to fix: {h}\n");
+        }
+        if !r.params.is_empty() {
+            let _ = writeln!(out, "Parameters (override in .vmlint.yaml under `params: {{ {}: {{ ... }} }}`):", r.code.text);
+            for (p, (_, v)) in r.params.iter().zip(&c.params) {
+                let _ = writeln!(out, "  {} = {v}", p.name.text);
+            }
+            out.push('\n');
+        }
+        if let Some(u) = &r.url {
+            let _ = writeln!(out, "Reference: {u}");
+        }
+        emit(&out);
+        return ExitStatus::Clean;
+    }
+    if let Some((c, name, sev, summary)) = ENGINE.iter().find(|(c, ..)| *c == code_up) {
+        emit(&format!("{c} {name} ({sev}, engine)\n\n{summary}\n"));
+        return ExitStatus::Clean;
+    }
+    let known: Vec<&str> = rules.iter().map(|c| c.rule.code.text.as_str()).chain(ENGINE.iter().map(|e| e.0)).collect();
+    eprintln!("vmlint: no rule has the code `{code}`{}", suggest::did_you_mean(&code_up, known));
+    ExitStatus::Error
+}

@@ -1,0 +1,238 @@
+//! One run of vmlint: takes the configuration, rule sources and paths,
+//! gives sorted diagnostics. Shared by `check` and `test`; nothing here
+//! prints.
+
+use crate::config::Config;
+use crate::diagnostic::{self, Diagnostic, Severity, codes};
+use crate::discover::{self, Descriptor};
+use crate::eval::{Compiled, driver};
+use crate::eval::value::{V, Val};
+use crate::lang::{check, parser};
+use crate::load::{self, Loaded};
+use crate::model::Placement;
+use crate::model::inventory::Inventory;
+use crate::source::{FileKind, SourceMap, Span};
+use crate::suggest;
+use crate::yaml::{Node, NodeKind};
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The rule files embedded in the binary.
+pub const BUILTIN: &[(&str, &str)] = &[("rules/passthrough.rules", include_str!("../rules/passthrough.rules"))];
+
+/// Loads, parses and checks rules: the embedded pack (unless `builtin` is
+/// off) and every `.rules` file under `extra`. Any problem is an error of
+/// the rule files: the caller stops with exit code 2.
+pub fn load_rules(sources: &SourceMap, builtin: bool, extra: &[PathBuf], cfg: &Config) -> Result<Vec<Compiled>, Vec<Diagnostic>> {
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut diags = Vec::new();
+    if builtin {
+        files.extend(BUILTIN.iter().map(|(p, t)| (PathBuf::from(p), (*t).to_string())));
+    }
+    for root in extra {
+        let mut found: Vec<PathBuf> = if root.is_dir() {
+            ignore::WalkBuilder::new(root)
+                .require_git(false)
+                .build()
+                .filter_map(Result::ok)
+                .map(|e| e.into_path())
+                .filter(|p| p.extension().is_some_and(|e| e == "rules"))
+                .collect()
+        } else {
+            vec![root.clone()]
+        };
+        found.sort();
+        for p in found {
+            match discover::read_limited(&p, cfg.max_file_size).map(|b| String::from_utf8_lossy(&b).into_owned()) {
+                Ok(t) => files.push((p, t)),
+                Err(why) => {
+                    let id = sources.add(&p, FileKind::Rules, "");
+                    diags.push(Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, Span::file_start(id), format!("rule file {why}")));
+                }
+            }
+        }
+    }
+    let mut rules = Vec::new();
+    for (path, text) in files {
+        let id = sources.add(&path, FileKind::Rules, text.as_str());
+        let (r, d) = parser::parse_file(id, &text);
+        rules.extend(r);
+        diags.extend(d);
+    }
+    diags.extend(check::check_all(&mut rules));
+    let mut compiled: Vec<Compiled> = rules.into_iter().map(Compiled::new).collect();
+    diags.extend(apply_config(&mut compiled, cfg));
+    if diags.is_empty() { Ok(compiled) } else { Err(diags) }
+}
+
+/// Applies `severity` and `params` of the configuration; a code or a
+/// parameter that does not exist, or a value of the wrong type, is an error.
+fn apply_config(rules: &mut [Compiled], cfg: &Config) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let codes_known: Vec<String> = rules.iter().map(|c| c.rule.code.text.clone()).collect();
+    for (code, sev) in &cfg.severity {
+        let mut hit = false;
+        for c in rules.iter_mut().filter(|c| c.rule.code.text.starts_with(code.value.as_str())) {
+            c.severity = *sev;
+            hit = true;
+        }
+        if !hit {
+            diags.push(unknown_code(code.span, &code.value, &codes_known));
+        }
+    }
+    for o in &cfg.params {
+        let Some(c) = rules.iter_mut().find(|c| c.rule.code.text == o.code.value) else {
+            diags.push(unknown_code(o.code.span, &o.code.value, &codes_known));
+            continue;
+        };
+        let Some(p) = c.rule.params.iter().find(|p| p.name.text == o.name.value) else {
+            let names: Vec<&str> = c.rule.params.iter().map(|p| p.name.text.as_str()).collect();
+            diags.push(
+                Diagnostic::new(codes::CONFIG, Severity::Error, o.name.span, format!("rule {} has no parameter `{}`{}", o.code.value, o.name.value, suggest::did_you_mean(&o.name.value, names.iter().copied())))
+                    .with_label("unknown parameter")
+                    .with_help(if names.is_empty() { "this rule has no parameters".to_string() } else { format!("its parameters are: {}", names.join(", ")) }),
+            );
+            continue;
+        };
+        let want = p.ty.as_ref().and_then(|(t, _)| crate::lang::types::from_name(t));
+        let default = crate::eval::literal(&p.default);
+        match param_value(&o.value, want, &default) {
+            Ok(v) => {
+                let slot = p.slot;
+                if let Some(entry) = c.params.iter_mut().find(|(s, _)| *s == slot) {
+                    entry.1 = v;
+                }
+            }
+            Err(expected) => diags.push(
+                Diagnostic::new(codes::CONFIG, Severity::Error, o.value.span, format!("parameter `{}` of {} must be {expected}", o.name.value, o.code.value))
+                    .with_label(format!("expected {expected}")),
+            ),
+        }
+    }
+    diags
+}
+
+fn unknown_code(span: Span, code: &str, known: &[String]) -> Diagnostic {
+    Diagnostic::new(codes::CONFIG, Severity::Error, span, format!("no rule has the code `{code}`{}", suggest::did_you_mean(code, known.iter().map(String::as_str))))
+        .with_label("unknown code")
+}
+
+/// A configuration value for a parameter, of the parameter's type.
+fn param_value(n: &Node, want: Option<crate::lang::types::Ty>, default: &Val<'static>) -> Result<Val<'static>, &'static str> {
+    use crate::lang::types::Ty;
+    let want = want.unwrap_or(match default.v {
+        V::Int(_) => Ty::Int,
+        V::Bool(_) => Ty::Bool,
+        V::List(_) => Ty::List(crate::lang::types::Elem::Any),
+        _ => Ty::Str,
+    });
+    let scalar = |n: &Node| -> Option<Val<'static>> {
+        let s = n.scalar()?;
+        Some(match s.parse::<i64>() {
+            Ok(i) => Val::new(V::Int(i), None),
+            Err(_) => match s {
+                "true" => Val::bool(true, None),
+                "false" => Val::bool(false, None),
+                _ => Val::new(V::Str(Cow::Owned(s.to_string())), None),
+            },
+        })
+    };
+    let v = match (&n.kind, want) {
+        (_, _) if n.is_null() => Val::null(),
+        (NodeKind::Seq(items), Ty::List(_)) => {
+            Val::new(V::List(Arc::new(items.iter().filter_map(scalar).collect())), None)
+        }
+        (NodeKind::Scalar { .. }, _) => scalar(n).ok_or("a value")?,
+        _ => return Err("a single value"),
+    };
+    let ok = match (&v.v, want) {
+        (V::Null, _) => true,
+        (V::Int(_), Ty::Int) | (V::Bool(_), Ty::Bool) | (V::List(_), Ty::List(_)) => true,
+        (V::Str(_), Ty::Str) => true,
+        (V::Int(i), Ty::Str) => return Ok(Val::new(V::Str(Cow::Owned(i.to_string())), None)),
+        _ => false,
+    };
+    if ok {
+        Ok(v)
+    } else {
+        Err(match want {
+            Ty::Int => "a number",
+            Ty::Bool => "true or false",
+            Ty::List(_) => "a list",
+            _ => "a string",
+        })
+    }
+}
+
+/// Everything one run found, and the sources to render it with.
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub files_checked: usize,
+}
+
+/// What to check: files found on disk, or one text from stdin.
+pub enum Input {
+    Paths(Vec<PathBuf>),
+    Stdin { name: PathBuf, bytes: Vec<u8> },
+}
+
+pub fn run(sources: &SourceMap, cfg: &Config, rules: &[Compiled], input: Input) -> Outcome {
+    let mut diags = Vec::new();
+    let (mut files, stdin) = match input {
+        Input::Paths(paths) => {
+            let found = discover::discover(&paths, &cfg.exclude, &cfg.dir);
+            for (p, why) in found.errors {
+                let id = sources.add(&p, FileKind::Yaml, "");
+                diags.push(Diagnostic::new(codes::UNREADABLE, Severity::Error, Span::file_start(id), format!("cannot check `{}`: {why}", p.display())));
+            }
+            (found.files, None)
+        }
+        Input::Stdin { name, bytes } => (Vec::new(), Some((name, bytes))),
+    };
+    // the host inventory is always loaded, so that one VM file finds its host
+    if !cfg.hosts.is_empty() {
+        let hosts = discover::discover(&cfg.hosts, &cfg.exclude, &cfg.dir);
+        let have: std::collections::HashSet<PathBuf> = files.iter().map(|(p, _)| normalise(p)).collect();
+        files.extend(hosts.files.into_iter().filter(|(p, _)| !have.contains(&normalise(p))));
+    }
+    let files_checked = files.len() + usize::from(stdin.is_some());
+    let mut loaded: Vec<(PathBuf, Loaded)> = files
+        .par_iter()
+        .map(|(p, d)| (p.clone(), load::load_path(sources, p, *d, cfg.max_file_size)))
+        .collect();
+    if let Some((name, bytes)) = stdin {
+        let d = discover::classify(&name).unwrap_or(Descriptor::Yaml(None));
+        loaded.push((name.clone(), load::load_bytes(sources, &name, d, &bytes, cfg.max_file_size)));
+    }
+    let mut vms = Vec::new();
+    let mut hosts = Vec::new();
+    let mut sups = HashMap::new();
+    for (path, l) in loaded {
+        diags.extend(l.diags);
+        hosts.extend(l.hosts);
+        for mut vm in l.vms {
+            if matches!(vm.placement, Placement::Unplaced)
+                && let Some(p) = cfg.placement_for(&path)
+            {
+                vm.placement = p.clone();
+            }
+            vms.push(vm);
+        }
+        sups.extend(l.suppressions);
+    }
+    let (inv, inv_diags) = Inventory::build(hosts, vms);
+    diags.extend(inv_diags);
+    diags.extend(driver::evaluate(&inv, rules));
+    diags.retain(|d| cfg.enabled(&d.code) && !cfg.ignored_in(&sources.get(d.primary.span.file).path, &d.code));
+    let mut diags = crate::suppress::apply(diags, sups, sources);
+    diags.retain(|d| cfg.enabled(&d.code));
+    diagnostic::sort(&mut diags, sources);
+    Outcome { diagnostics: diags, files_checked }
+}
+
+fn normalise(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}

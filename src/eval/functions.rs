@@ -1,0 +1,178 @@
+//! The built-in functions, one table: name, parameter and result types,
+//! documentation, and the code. The checker checks calls against it, the
+//! evaluator calls it, the docs print it.
+
+use super::value::{V, Val};
+use crate::lang::types::{Elem, Ty};
+use crate::model::Version;
+use crate::suggest;
+use regex::Regex;
+use std::borrow::Cow;
+
+pub type Call = for<'a> fn(&[Val<'a>], Option<&Regex>) -> Val<'a>;
+
+pub struct FuncDef {
+    pub name: &'static str,
+    pub params: &'static [Ty],
+    pub ret: Ty,
+    /// Index of a parameter that must be a literal regular expression.
+    pub regex_arg: Option<usize>,
+    pub doc: &'static str,
+    pub call: Call,
+}
+
+pub fn lookup(name: &str) -> Option<usize> {
+    FUNCTIONS.iter().position(|f| f.name == name)
+}
+
+fn str_arg<'a, 'b>(args: &'b [Val<'a>], i: usize) -> Option<&'b str> {
+    args.get(i).and_then(Val::as_str)
+}
+
+fn owned<'a>(s: String) -> V<'a> {
+    V::Str(Cow::Owned(s))
+}
+
+pub static FUNCTIONS: &[FuncDef] = &[
+    FuncDef {
+        name: "count",
+        params: &[Ty::List(Elem::Any)],
+        ret: Ty::Int,
+        regex_arg: None,
+        doc: "the number of items of a list: `count(vm.passthrough)`; `count(d in LIST, COND)` counts those that satisfy COND",
+        call: |a, _| Val::new(V::Int(a.first().and_then(Val::as_list).map_or(0, |l| l.len() as i64)), None),
+    },
+    FuncDef {
+        name: "len",
+        params: &[Ty::Str],
+        ret: Ty::Int,
+        regex_arg: None,
+        doc: "the length of a string, in characters",
+        call: |a, _| match str_arg(a, 0) {
+            Some(s) => Val::new(V::Int(s.chars().count() as i64), None),
+            None => Val::null(),
+        },
+    },
+    FuncDef {
+        name: "lower",
+        params: &[Ty::Str],
+        ret: Ty::Str,
+        regex_arg: None,
+        doc: "the string in lower case",
+        call: |a, _| str_arg(a, 0).map_or(Val::null(), |s| Val::new(owned(s.to_lowercase()), None)),
+    },
+    FuncDef {
+        name: "upper",
+        params: &[Ty::Str],
+        ret: Ty::Str,
+        regex_arg: None,
+        doc: "the string in upper case",
+        call: |a, _| str_arg(a, 0).map_or(Val::null(), |s| Val::new(owned(s.to_uppercase()), None)),
+    },
+    FuncDef {
+        name: "starts_with",
+        params: &[Ty::Str, Ty::Str],
+        ret: Ty::Bool,
+        regex_arg: None,
+        doc: "whether the first string starts with the second: `starts_with(vm.name, \"prod-\")`",
+        call: |a, _| Val::bool(matches!((str_arg(a, 0), str_arg(a, 1)), (Some(s), Some(p)) if s.starts_with(p)), None),
+    },
+    FuncDef {
+        name: "ends_with",
+        params: &[Ty::Str, Ty::Str],
+        ret: Ty::Bool,
+        regex_arg: None,
+        doc: "whether the first string ends with the second",
+        call: |a, _| Val::bool(matches!((str_arg(a, 0), str_arg(a, 1)), (Some(s), Some(p)) if s.ends_with(p)), None),
+    },
+    FuncDef {
+        name: "contains",
+        params: &[Ty::Str, Ty::Str],
+        ret: Ty::Bool,
+        regex_arg: None,
+        doc: "whether the first string contains the second",
+        call: |a, _| Val::bool(matches!((str_arg(a, 0), str_arg(a, 1)), (Some(s), Some(p)) if s.contains(p)), None),
+    },
+    FuncDef {
+        name: "capture",
+        params: &[Ty::Str, Ty::Str],
+        ret: Ty::Str,
+        regex_arg: Some(1),
+        doc: "the first group of a regular expression's match, or null: `capture(key, \"^pciPassthru([0-9]+)\\\\.\")`",
+        call: |a, re| match (str_arg(a, 0), re) {
+            (Some(s), Some(re)) => re
+                .captures(s)
+                .and_then(|c| c.get(1).or_else(|| c.get(0)))
+                .map_or(Val::null(), |m| Val::new(owned(m.as_str().to_string()), None)),
+            _ => Val::null(),
+        },
+    },
+    FuncDef {
+        name: "closest",
+        params: &[Ty::Str, Ty::List(Elem::Str)],
+        ret: Ty::Str,
+        regex_arg: None,
+        doc: "the item of the list closest to the string, if it is close enough to be a typo (for \"did you mean\"), else null",
+        call: |a, _| {
+            let (Some(s), Some(l)) = (str_arg(a, 0), a.get(1).and_then(Val::as_list)) else { return Val::null() };
+            suggest::closest(s, l.iter().filter_map(Val::as_str)).map_or(Val::null(), |c| Val::new(owned(c.to_string()), None))
+        },
+    },
+    FuncDef {
+        name: "distance",
+        params: &[Ty::Str, Ty::Str],
+        ret: Ty::Int,
+        regex_arg: None,
+        doc: "the edit distance between two strings, ignoring case",
+        call: |a, _| match (str_arg(a, 0), str_arg(a, 1)) {
+            (Some(x), Some(y)) => Val::new(V::Int(suggest::distance(x, y) as i64), None),
+            _ => Val::null(),
+        },
+    },
+    FuncDef {
+        name: "version",
+        params: &[Ty::Str],
+        ret: Ty::Version,
+        regex_arg: None,
+        doc: "a string read as an ESXi version (`8.0.2`, `8.0 U2`), or null",
+        call: |a, _| str_arg(a, 0).and_then(Version::parse).map_or(Val::null(), |v| Val::new(V::Version(v), None)),
+    },
+    FuncDef {
+        name: "hex",
+        params: &[Ty::Int],
+        ret: Ty::Str,
+        regex_arg: None,
+        doc: "a number written as a PCI id: `hex(4318)` is `0x10de`",
+        call: |a, _| a.first().and_then(Val::as_int).map_or(Val::null(), |i| Val::new(owned(format!("{i:#06x}")), None)),
+    },
+    FuncDef {
+        name: "min",
+        params: &[Ty::Int, Ty::Int],
+        ret: Ty::Int,
+        regex_arg: None,
+        doc: "the smaller of two numbers",
+        call: |a, _| match (a.first().and_then(Val::as_int), a.get(1).and_then(Val::as_int)) {
+            (Some(x), Some(y)) => Val::new(V::Int(x.min(y)), None),
+            _ => Val::null(),
+        },
+    },
+    FuncDef {
+        name: "max",
+        params: &[Ty::Int, Ty::Int],
+        ret: Ty::Int,
+        regex_arg: None,
+        doc: "the larger of two numbers",
+        call: |a, _| match (a.first().and_then(Val::as_int), a.get(1).and_then(Val::as_int)) {
+            (Some(x), Some(y)) => Val::new(V::Int(x.max(y)), None),
+            _ => Val::null(),
+        },
+    },
+    FuncDef {
+        name: "exists",
+        params: &[Ty::Any],
+        ret: Ty::Bool,
+        regex_arg: None,
+        doc: "whether a value is present (not null): `exists(vm.raw[\"sched.mem.pin\"])`",
+        call: |a, _| Val::bool(a.first().is_some_and(|v| !v.is_null()), None),
+    },
+];

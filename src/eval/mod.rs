@@ -1,0 +1,357 @@
+//! The evaluator: takes checked rules and the inventory, gives findings.
+//!
+//! Rules are checked once; each VM (and host) is evaluated independently,
+//! in parallel, in `driver`. Evaluation always terminates: the language has
+//! no recursion and loops only over finite lists from the model.
+
+pub mod driver;
+pub mod functions;
+pub mod value;
+
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::lang::ast::*;
+use crate::lang::schema::{Ctx, FIELDS};
+use crate::source::Span;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::sync::Arc;
+use value::{Rec, V, Val, equal};
+
+/// A checked rule with its parameter values (defaults, or the configuration's).
+pub struct Compiled {
+    pub rule: Rule,
+    pub params: Vec<(usize, Val<'static>)>,
+    pub severity: Severity,
+}
+
+impl Compiled {
+    pub fn new(rule: Rule) -> Compiled {
+        let params = rule.params.iter().map(|p| (p.slot, literal(&p.default))).collect();
+        let severity = rule.severity;
+        Compiled { rule, params, severity }
+    }
+}
+
+/// The value of a literal expression (parameter defaults).
+pub fn literal(e: &Expr) -> Val<'static> {
+    match &e.kind {
+        ExprKind::Bool(b) => Val::bool(*b, None),
+        ExprKind::Int(i) => Val::new(V::Int(*i), None),
+        ExprKind::Str(s) => Val::new(V::Str(Cow::Owned(s.clone())), None),
+        ExprKind::Unary(UnOp::Neg, x) => match x.kind {
+            ExprKind::Int(i) => Val::new(V::Int(-i), None),
+            _ => Val::null(),
+        },
+        ExprKind::List(items) => Val::new(V::List(Arc::new(items.iter().map(literal).collect())), None),
+        _ => Val::null(),
+    }
+}
+
+/// Runs one rule on one subject. `host` is the VM's host for VM rules.
+pub fn run<'a>(c: &Compiled, subject: Val<'a>, host: Val<'a>, ctx: &Ctx<'a>, out: &mut Vec<Diagnostic>) {
+    let mut env: Vec<Val<'a>> = vec![Val::null(); c.rule.info.slots.max(2)];
+    env[crate::lang::check::SLOT_SUBJECT] = subject;
+    env[crate::lang::check::SLOT_HOST] = host;
+    for (slot, v) in &c.params {
+        if let Some(s) = env.get_mut(*slot) {
+            *s = v.clone();
+        }
+    }
+    let mut ev = Eval { ctx, env };
+    ev.steps(c, 0, out);
+}
+
+struct Eval<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    env: Vec<Val<'a>>,
+}
+
+impl<'a> Eval<'_, 'a> {
+    fn set(&mut self, slot: usize, v: Val<'a>) {
+        if let Some(s) = self.env.get_mut(slot) {
+            *s = v;
+        }
+    }
+
+    fn steps(&mut self, c: &Compiled, i: usize, out: &mut Vec<Diagnostic>) {
+        let Some(step) = c.rule.steps.get(i) else {
+            self.finish(c, out);
+            return;
+        };
+        match step {
+            Step::For { list, filter, slot, .. } => {
+                let l = self.eval(list);
+                let Some(items) = l.as_list() else { return };
+                for item in items.iter() {
+                    self.set(*slot, item.clone());
+                    if filter.as_ref().is_none_or(|f| self.eval(f).is_true()) {
+                        self.steps(c, i + 1, out);
+                    }
+                }
+            }
+            Step::Let { value, slot, .. } => {
+                let v = self.eval(value);
+                self.set(*slot, v);
+                self.steps(c, i + 1, out);
+            }
+            Step::When(e) => {
+                if self.eval(e).is_true() {
+                    self.steps(c, i + 1, out);
+                }
+            }
+        }
+    }
+
+    /// Evaluates the assertion; when it does not hold, builds the finding.
+    fn finish(&mut self, c: &Compiled, out: &mut Vec<Diagnostic>) {
+        let Some(assert) = &c.rule.assert else { return };
+        let verdict = self.eval(assert);
+        if verdict.is_true() {
+            return;
+        }
+        let at = match &c.rule.at {
+            Some(e) => self.eval(e),
+            None => verdict,
+        };
+        let subject_span = self.env[0].span.unwrap_or(Span::file_start(crate::source::FileId(0)));
+        let span = at.span.unwrap_or(subject_span);
+        let message = match (&c.rule.message, &c.rule.summary) {
+            (Some(t), _) | (None, Some(t)) => self.render(t),
+            (None, None) => c.rule.slug.text.replace('-', " "),
+        };
+        let mut d = Diagnostic::new(c.rule.code.text.clone(), c.severity, span, message);
+        if at.missing {
+            d.primary.message = "missing".to_string();
+        }
+        for (e, t) in &c.rule.related {
+            let v = self.eval(e);
+            if let Some(s) = v.span {
+                let mut m = self.render(t);
+                if v.missing {
+                    m.push_str(" (missing)");
+                }
+                d.related.push(Label::new(s, m));
+            }
+        }
+        d.help = c.rule.help.clone();
+        d.url = c.rule.url.clone();
+        out.push(d);
+    }
+
+    pub fn render(&mut self, t: &Template) -> String {
+        let mut s = String::new();
+        for p in &t.parts {
+            match p {
+                Part::Text(x) => s.push_str(x),
+                Part::Hole(e) => {
+                    let v = self.eval(e);
+                    s.push_str(&v.to_string());
+                }
+            }
+        }
+        s
+    }
+
+    fn eval(&mut self, e: &Expr) -> Val<'a> {
+        match &e.kind {
+            ExprKind::Null | ExprKind::Error => Val::null(),
+            ExprKind::Bool(b) => Val::bool(*b, None),
+            ExprKind::Int(i) => Val::new(V::Int(*i), None),
+            ExprKind::Str(s) => match &e.res {
+                Res::Version(v) => Val::new(V::Version(*v), None),
+                Res::Pci(p) => Val::new(V::Pci(*p), None),
+                _ => Val::new(V::Str(Cow::Owned(s.clone())), None),
+            },
+            ExprKind::List(items) => {
+                let vals = items.iter().map(|i| self.eval(i)).collect();
+                Val::new(V::List(Arc::new(vals)), None)
+            }
+            ExprKind::Var(_) => match e.res {
+                Res::Slot(s) => self.env.get(s).cloned().unwrap_or_else(Val::null),
+                _ => Val::null(),
+            },
+            ExprKind::Member(base, _) => {
+                let b = self.eval(base);
+                match (&b.v, &e.res) {
+                    (V::Rec(r), Res::Field(i)) => match FIELDS.get(*i) {
+                        Some(f) => (f.get)(*r, self.ctx),
+                        None => Val::null(),
+                    },
+                    // a field of a missing record is missing at the same place
+                    _ => Val { v: V::Null, span: b.span, missing: b.span.is_some() },
+                }
+            }
+            ExprKind::Index(base, idx) => {
+                let b = self.eval(base);
+                let i = self.eval(idx);
+                index(&b, &i)
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(x);
+                let r = match (op, &v.v) {
+                    (UnOp::Not, _) => V::Bool(!v.is_true()),
+                    (UnOp::Neg, V::Int(i)) => i.checked_neg().map_or(V::Null, V::Int),
+                    _ => V::Null,
+                };
+                Val::new(r, None).at(&v)
+            }
+            ExprKind::Binary(op, l, r) => self.binary(*op, l, r),
+            ExprKind::If(c, t, f) => {
+                if self.eval(c).is_true() {
+                    self.eval(t)
+                } else {
+                    self.eval(f)
+                }
+            }
+            ExprKind::Quant(q, _, list, body) => {
+                let l = self.eval(list);
+                let slot = match e.res {
+                    Res::Slot(s) => s,
+                    _ => return Val::null(),
+                };
+                let items: Vec<Val<'a>> = l.as_list().map(<[Val<'a>]>::to_vec).unwrap_or_default();
+                let mut count = 0i64;
+                let mut sum = 0i64;
+                for item in items {
+                    self.set(slot, item);
+                    let b = self.eval(body);
+                    match q {
+                        Quant::Any if b.is_true() => return Val::bool(true, None).at(&b),
+                        Quant::Find if b.is_true() => return self.env.get(slot).cloned().unwrap_or_else(Val::null),
+                        Quant::All if !b.is_true() => return Val::bool(false, None).at(&b),
+                        Quant::None if b.is_true() => return Val::bool(false, None).at(&b),
+                        Quant::Count if b.is_true() => count += 1,
+                        Quant::Sum => sum = sum.saturating_add(b.as_int().unwrap_or(0)),
+                        _ => {}
+                    }
+                }
+                let v = match q {
+                    Quant::Any => V::Bool(false),
+                    Quant::All | Quant::None => V::Bool(true),
+                    Quant::Count => V::Int(count),
+                    Quant::Sum => V::Int(sum),
+                    Quant::Find => return Val::null(),
+                };
+                Val::new(v, None).at(&l)
+            }
+            ExprKind::Call(_, args) => {
+                let Res::Func(fi) = e.res else { return Val::null() };
+                let Some(f) = functions::FUNCTIONS.get(fi) else { return Val::null() };
+                let vals: Vec<Val<'a>> = args.iter().map(|a| self.eval(a)).collect();
+                let re = f.regex_arg.and_then(|i| args.get(i)).and_then(|a| match &a.res {
+                    Res::Regex(r) => Some(r.as_ref()),
+                    _ => None,
+                });
+                let out = (f.call)(&vals, re);
+                match vals.iter().find(|v| v.span.is_some()) {
+                    Some(src) if out.span.is_none() => out.at(src),
+                    _ => out,
+                }
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr) -> Val<'a> {
+        use BinOp::*;
+        let a = self.eval(l);
+        match op {
+            And if !a.is_true() => return Val::bool(false, None).at(&a),
+            Or if a.is_true() => return Val::bool(true, None).at(&a),
+            _ => {}
+        }
+        let b = self.eval(r);
+        // the result is located at the operand that came from a descriptor
+        let src = if matches!(op, And | Or) || a.span.is_none() { &b } else { &a };
+        let src = if src.span.is_none() { &a } else { src };
+        let v = match op {
+            And | Or => V::Bool(b.is_true()),
+            Eq => V::Bool(equal(&a.v, &b.v)),
+            Ne => V::Bool(!equal(&a.v, &b.v)),
+            Lt => V::Bool(order(&a.v, &b.v) == Some(Ordering::Less)),
+            Le => V::Bool(matches!(order(&a.v, &b.v), Some(Ordering::Less | Ordering::Equal))),
+            Gt => V::Bool(order(&a.v, &b.v) == Some(Ordering::Greater)),
+            Ge => V::Bool(matches!(order(&a.v, &b.v), Some(Ordering::Greater | Ordering::Equal))),
+            In | NotIn => {
+                let found = match (&a.v, &b.v) {
+                    (_, V::List(items)) => items.iter().any(|x| equal(&a.v, &x.v)),
+                    (V::Str(s), V::Str(hay)) => hay.contains(s.as_ref()),
+                    _ => false,
+                };
+                V::Bool(found == (op == In))
+            }
+            Matches => match (&a.v, &r.res) {
+                (V::Str(s), Res::Regex(re)) => V::Bool(re.is_match(s)),
+                _ => V::Bool(false),
+            },
+            Add => match (&a.v, &b.v) {
+                (V::Int(x), V::Int(y)) => x.checked_add(*y).map_or(V::Null, V::Int),
+                (V::Str(x), V::Str(y)) => V::Str(Cow::Owned(format!("{x}{y}"))),
+                _ => V::Null,
+            },
+            Sub | Mul | Div | Mod => match (&a.v, &b.v) {
+                (V::Int(x), V::Int(y)) => match op {
+                    Sub => x.checked_sub(*y),
+                    Mul => x.checked_mul(*y),
+                    Div => x.checked_div(*y),
+                    _ => x.checked_rem(*y),
+                }
+                .map_or(V::Null, V::Int),
+                _ => V::Null,
+            },
+        };
+        Val::new(v, None).at(src)
+    }
+}
+
+/// Ordering for `<`, `<=`, `>`, `>=`; `None` (so the comparison is false)
+/// when either side is null or the types differ.
+fn order(a: &V<'_>, b: &V<'_>) -> Option<Ordering> {
+    use crate::model::Version;
+    match (a, b) {
+        (V::Int(x), V::Int(y)) => Some(x.cmp(y)),
+        (V::Str(x), V::Str(y)) => Some(x.cmp(y)),
+        (V::Version(x), V::Version(y)) => Some(x.cmp(y)),
+        (V::Version(x), V::Str(s)) => Version::parse(s).map(|y| x.cmp(&y)),
+        (V::Str(s), V::Version(y)) => Version::parse(s).map(|x| x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// `list[i]`, `host.pci["0000:3b:00.0"]`, `host.vms["name"]`, `raw["key"]`.
+fn index<'a>(base: &Val<'a>, idx: &Val<'a>) -> Val<'a> {
+    let missing = || match base.span {
+        Some(s) => Val::missing(s),
+        None => Val::null(),
+    };
+    match (&base.v, &idx.v) {
+        (V::List(items), V::Int(i)) => usize::try_from(*i).ok().and_then(|i| items.get(i)).cloned().unwrap_or_else(missing),
+        (V::List(items), V::Pci(_) | V::Str(_)) => items
+            .iter()
+            .find(|x| match &x.v {
+                V::Rec(Rec::HostPci(p)) => p.address.as_ref().is_some_and(|a| equal(&V::Pci(a.value), &idx.v)),
+                V::Rec(Rec::Vm(_, vm)) => matches!(&idx.v, V::Str(s) if vm.label() == s.as_ref()),
+                _ => false,
+            })
+            .cloned()
+            .unwrap_or_else(missing),
+        (V::Raw(raw), V::Str(key)) => match raw.get(key) {
+            Some(e) => Val::new(V::Str(Cow::Borrowed(e.value.value.as_str())), Some(e.value.span)),
+            None => missing(),
+        },
+        _ => missing(),
+    }
+}
+
+/// A rule's summary with its parameters filled in, for `vmlint rules`.
+pub fn summary(c: &Compiled) -> String {
+    let Some(t) = &c.rule.summary else { return c.rule.slug.text.replace('-', " ") };
+    let inv = crate::model::inventory::Inventory::default();
+    let ctx = Ctx { inv: &inv };
+    let mut env: Vec<Val<'_>> = vec![Val::null(); c.rule.info.slots.max(2)];
+    for (slot, v) in &c.params {
+        if let Some(s) = env.get_mut(*slot) {
+            *s = v.clone();
+        }
+    }
+    Eval { ctx: &ctx, env }.render(t)
+}

@@ -1,0 +1,188 @@
+//! The rule language's syntax tree. Every node keeps its span in the rule
+//! file; the checker fills in `res` (what a name resolved to), which the
+//! evaluator then reads.
+
+use crate::diagnostic::Severity;
+use crate::source::Span;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Vm,
+    Host,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub code: Name,
+    pub slug: Name,
+    /// `rule CODE slug` itself.
+    pub span: Span,
+    pub severity: Severity,
+    pub summary: Option<Template>,
+    pub help: Option<String>,
+    pub url: Option<String>,
+    pub docs: Option<String>,
+    pub params: Vec<Param>,
+    pub target: Option<(Target, Span)>,
+    pub steps: Vec<Step>,
+    pub assert: Option<Expr>,
+    pub at: Option<Expr>,
+    pub message: Option<Template>,
+    pub related: Vec<(Expr, Template)>,
+    /// Filled by the checker.
+    pub info: RuleInfo,
+}
+
+/// What the checker learnt about a rule.
+#[derive(Clone, Debug, Default)]
+pub struct RuleInfo {
+    /// Number of variable slots the evaluator needs.
+    pub slots: usize,
+    /// Mentions `host` (a VM rule is then skipped for an unplaced VM).
+    pub uses_host: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: Name,
+    pub ty: Option<(String, Span)>,
+    pub default: Expr,
+    /// Slot of the parameter, set by the checker.
+    pub slot: usize,
+}
+
+#[derive(Clone, Debug)]
+pub enum Step {
+    For { var: Name, list: Expr, filter: Option<Expr>, slot: usize },
+    Let { var: Name, value: Expr, slot: usize },
+    When(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub parts: Vec<Part>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Part {
+    Text(String),
+    Hole(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+    pub res: Res,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span, res: Res::None }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    NotIn,
+    Matches,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::In => "in",
+            BinOp::NotIn => "not in",
+            BinOp::Matches => "matches",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quant {
+    Any,
+    All,
+    None,
+    Count,
+    Sum,
+    /// The first item that satisfies the condition, or null.
+    Find,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    List(Vec<Expr>),
+    Var(Name),
+    Member(Box<Expr>, Name),
+    Index(Box<Expr>, Box<Expr>),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Call(Name, Vec<Expr>),
+    Quant(Quant, Name, Box<Expr>, Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A subtree the parser refused (too deep); its error is already reported.
+    Error,
+}
+
+/// What the checker resolved a node to.
+#[derive(Clone, Debug, Default)]
+pub enum Res {
+    #[default]
+    None,
+    /// A variable, parameter or quantifier binding: its slot.
+    Slot(usize),
+    /// A model field: its index in `schema::FIELDS`.
+    Field(usize),
+    /// A built-in function: its index in `functions::FUNCTIONS`.
+    Func(usize),
+    /// A string literal used as a regular expression, compiled once.
+    Regex(Arc<regex::Regex>),
+    /// A string literal compared with a version or a PCI address, parsed once.
+    Version(crate::model::Version),
+    Pci(crate::model::PciAddr),
+}

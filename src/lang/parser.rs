@@ -1,0 +1,635 @@
+//! Rule files: takes the text of a `.rules` file, gives rules (the AST) and
+//! syntax diagnostics. The only module that sees pest's types.
+//!
+//! The file is cut into `rule` blocks first, so that a syntax error in one
+//! rule does not hide the errors of the others: every broken rule is
+//! reported. Nesting is bounded before pest sees the text, so a hostile
+//! rule file cannot overflow the stack.
+
+use super::ast::*;
+use crate::diagnostic::{Diagnostic, Severity, codes};
+use crate::source::{FileId, Span};
+use pest::Parser as _;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::cell::RefCell;
+use std::sync::LazyLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/vmlint.pest"]
+struct RuleParser;
+
+type R = Rule;
+type Ast = super::ast::Rule;
+
+/// Deepest bracket nesting and longest run of prefix operators accepted.
+pub const MAX_NESTING: usize = 64;
+/// Deepest expression tree accepted (operators chained without brackets).
+pub const MAX_EXPR_DEPTH: usize = 256;
+
+static PRATT: LazyLock<PrattParser<R>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(R::op_or, Assoc::Left))
+        .op(Op::infix(R::op_and, Assoc::Left))
+        .op(Op::prefix(R::op_not))
+        .op(Op::infix(R::op_eq, Assoc::Left)
+            | Op::infix(R::op_ne, Assoc::Left)
+            | Op::infix(R::op_lt, Assoc::Left)
+            | Op::infix(R::op_le, Assoc::Left)
+            | Op::infix(R::op_gt, Assoc::Left)
+            | Op::infix(R::op_ge, Assoc::Left)
+            | Op::infix(R::op_in, Assoc::Left)
+            | Op::infix(R::op_not_in, Assoc::Left)
+            | Op::infix(R::op_matches, Assoc::Left))
+        .op(Op::infix(R::op_add, Assoc::Left) | Op::infix(R::op_sub, Assoc::Left))
+        .op(Op::infix(R::op_mul, Assoc::Left) | Op::infix(R::op_div, Assoc::Left) | Op::infix(R::op_mod, Assoc::Left))
+        .op(Op::prefix(R::op_neg))
+});
+
+/// Parses a whole rule file. All syntax errors are reported, one per
+/// broken rule.
+pub fn parse_file(file: FileId, text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
+    pest::set_call_limit(std::num::NonZeroUsize::new(20_000_000));
+    let mut rules = Vec::new();
+    let mut diags = Vec::new();
+    let (chunks, stray) = split(text);
+    if let Some((s, e)) = stray {
+        diags.push(
+            Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, Span::new(file, s, e), "expected `rule`")
+                .with_label("this is outside any rule")
+                .with_help("a rule file is a list of `rule CODE name { ... }` blocks; comments start with `#`"),
+        );
+    }
+    for (start, end) in chunks {
+        let chunk = &text[start..end];
+        if let Some(d) = too_deep(file, chunk, start) {
+            diags.push(d);
+            continue;
+        }
+        let b = Builder { file, base: start, errors: RefCell::new(Vec::new()) };
+        match RuleParser::parse(R::rule_chunk, chunk) {
+            Ok(mut pairs) => {
+                let rule_pair = pairs.next().and_then(|p| p.into_inner().next());
+                if let Some(p) = rule_pair {
+                    rules.push(b.rule(p));
+                }
+            }
+            Err(e) => diags.push(b.pest_error(&e)),
+        }
+        diags.extend(b.errors.into_inner());
+    }
+    (rules, diags)
+}
+
+/// Byte ranges of the top-level `rule` blocks, and the first stretch of
+/// text that stands outside any rule.
+fn split(text: &str) -> (Vec<(usize, usize)>, Option<(usize, usize)>) {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => i = skip_string(bytes, i),
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b'r' if depth == 0
+                && text[i..].starts_with("rule")
+                && (i == 0 || !ident(bytes[i - 1]))
+                && !bytes.get(i + 4).is_some_and(|b| ident(*b)) =>
+            {
+                starts.push(i);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let first = starts.first().copied().unwrap_or(text.len());
+    let stray = first_code(text, 0, first).map(|s| (s, first.min(s + text[s..first].trim_end().len())));
+    let mut chunks = Vec::new();
+    for (k, s) in starts.iter().enumerate() {
+        chunks.push((*s, starts.get(k + 1).copied().unwrap_or(text.len())));
+    }
+    (chunks, stray)
+}
+
+/// Index just before the end of the string literal starting at `i`.
+fn skip_string(bytes: &[u8], i: usize) -> usize {
+    if bytes[i..].starts_with(b"\"\"\"") {
+        let mut j = i + 3;
+        while j < bytes.len() && !bytes[j..].starts_with(b"\"\"\"") {
+            j += 1;
+        }
+        return (j + 2).min(bytes.len());
+    }
+    let mut j = i + 1;
+    while j < bytes.len() && bytes[j] != b'"' && bytes[j] != b'\n' {
+        if bytes[j] == b'\\' {
+            j += 1;
+        }
+        j += 1;
+    }
+    j.min(bytes.len())
+}
+
+/// The first byte of `text[from..to]` that is not blank or a comment.
+fn first_code(text: &str, from: usize, to: usize) -> Option<usize> {
+    let mut off = from;
+    for line in text[from..to].split_inclusive('\n') {
+        let t = line.trim_start();
+        if !t.is_empty() && !t.starts_with('#') {
+            return Some(off + line.len() - t.len());
+        }
+        off += line.len();
+    }
+    None
+}
+
+/// Refuses a rule nested deeper than [`MAX_NESTING`] (brackets, or prefix
+/// operators in a row) before pest, which recurses, sees it.
+fn too_deep(file: FileId, chunk: &str, base: usize) -> Option<Diagnostic> {
+    let bytes = chunk.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut depth = 0usize;
+    let mut prefix_run = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let mut is_prefix = false;
+        match b {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => i = skip_string(bytes, i),
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'-' => is_prefix = true,
+            b'n' if chunk[i..].starts_with("not")
+                && (i == 0 || !ident(bytes[i - 1]))
+                && !bytes.get(i + 3).is_some_and(|c| ident(*c)) =>
+            {
+                is_prefix = true;
+                i += 2;
+            }
+            _ => {}
+        }
+        if is_prefix {
+            prefix_run += 1;
+        } else if !b.is_ascii_whitespace() && b != b'(' {
+            prefix_run = 0;
+        }
+        if depth > MAX_NESTING || prefix_run > MAX_NESTING {
+            let at = base + i.min(bytes.len().saturating_sub(1));
+            return Some(
+                Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, Span::new(file, at, at + 1), format!("expression nested deeper than {MAX_NESTING} levels"))
+                    .with_label("too deep here")
+                    .with_help("split the expression with `let`"),
+            );
+        }
+        i += 1;
+    }
+    None
+}
+
+struct Builder {
+    file: FileId,
+    base: usize,
+    errors: RefCell<Vec<Diagnostic>>,
+}
+
+impl Builder {
+    fn span(&self, p: &Pair<R>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, self.base + s.start(), self.base + s.end())
+    }
+
+    fn name(&self, p: &Pair<R>) -> Name {
+        Name { text: p.as_str().to_string(), span: self.span(p) }
+    }
+
+    fn error(&self, span: Span, msg: impl Into<String>, label: &str) {
+        self.errors.borrow_mut().push(Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, span, msg).with_label(label));
+    }
+
+    fn pest_error(&self, e: &pest::error::Error<R>) -> Diagnostic {
+        let (s, end) = match e.location {
+            pest::error::InputLocation::Pos(p) => (p, p + 1),
+            pest::error::InputLocation::Span((s, e)) => (s, e.max(s + 1)),
+        };
+        let expected = match &e.variant {
+            pest::error::ErrorVariant::ParsingError { positives, .. } => describe(positives),
+            pest::error::ErrorVariant::CustomError { message } => message.clone(),
+        };
+        Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, Span::new(self.file, self.base + s, self.base + end), format!("syntax error: expected {expected}"))
+            .with_label(format!("expected {expected}"))
+    }
+
+    fn rule(&self, p: Pair<R>) -> Ast {
+        let span = self.span(&p);
+        let mut inner = p.into_inner();
+        let _kw = inner.next();
+        let code = inner.next().map(|c| self.name(&c)).unwrap_or(Name { text: String::new(), span });
+        let slug = inner.next().map(|c| self.name(&c)).unwrap_or(Name { text: String::new(), span });
+        let mut rule = Ast {
+            span: code.span.to(slug.span),
+            code,
+            slug,
+            severity: Severity::Error,
+            summary: None,
+            help: None,
+            url: None,
+            docs: None,
+            params: Vec::new(),
+            target: None,
+            steps: Vec::new(),
+            assert: None,
+            at: None,
+            message: None,
+            related: Vec::new(),
+            info: RuleInfo::default(),
+        };
+        for clause in inner {
+            let cspan = self.span(&clause);
+            let kind = clause.as_rule();
+            let mut parts = clause.into_inner();
+            let _kw = parts.next();
+            let first = parts.next();
+            let second = parts.next();
+            let third = parts.next();
+            let dup = |what: &str, seen: bool| {
+                if seen {
+                    self.error(cspan, format!("`{what}` is given twice in this rule"), "given again here");
+                }
+            };
+            match (kind, first) {
+                (R::severity_c, Some(v)) => rule.severity = Severity::parse(v.as_str()).unwrap_or(Severity::Error),
+                (R::summary_c, Some(v)) => {
+                    dup("summary", rule.summary.is_some());
+                    rule.summary = Some(self.template(v));
+                }
+                (R::help_c, Some(v)) => rule.help = Some(self.plain_string(v)),
+                (R::url_c, Some(v)) => rule.url = Some(self.plain_string(v)),
+                (R::docs_c, Some(v)) => rule.docs = Some(self.plain_string(v)),
+                (R::param_c, Some(n)) => {
+                    let (ty, default) = match (second, third) {
+                        (Some(t), Some(d)) if t.as_rule() == R::type_name => (Some((t.as_str().to_string(), self.span(&t))), d),
+                        (Some(d), _) => (None, d),
+                        (None, _) => continue,
+                    };
+                    rule.params.push(Param { name: self.name(&n), ty, default: self.expr(default), slot: 0 });
+                }
+                (R::on_c, Some(t)) => {
+                    dup("on", rule.target.is_some());
+                    let target = if t.as_str() == "vm" { Target::Vm } else { Target::Host };
+                    rule.target = Some((target, self.span(&t)));
+                }
+                (R::for_c, Some(var)) => {
+                    let _in = second;
+                    let list = third.map(|l| self.expr(l));
+                    let filter = parts.nth(1).map(|f| self.expr(f));
+                    if let Some(list) = list {
+                        rule.steps.push(Step::For { var: self.name(&var), list, filter, slot: 0 });
+                    }
+                }
+                (R::let_c, Some(var)) => {
+                    if let Some(v) = second {
+                        rule.steps.push(Step::Let { var: self.name(&var), value: self.expr(v), slot: 0 });
+                    }
+                }
+                (R::when_c, Some(e)) => rule.steps.push(Step::When(self.expr(e))),
+                (R::assert_c, Some(e)) => {
+                    dup("assert", rule.assert.is_some());
+                    rule.assert = Some(self.expr(e));
+                }
+                (R::at_c, Some(e)) => rule.at = Some(self.expr(e)),
+                (R::message_c, Some(v)) => rule.message = Some(self.template(v)),
+                (R::related_c, Some(e)) => {
+                    if let Some(t) = second {
+                        rule.related.push((self.expr(e), self.template(t)));
+                    }
+                }
+                _ => {}
+            }
+            if matches!(kind, R::for_c | R::let_c | R::when_c) && rule.assert.is_some() {
+                self.error(cspan, "`for`, `let` and `when` must come before `assert`", "after `assert`");
+            }
+        }
+        rule
+    }
+
+    fn string_body<'i>(&self, p: &Pair<'i, R>) -> (Pair<'i, R>, bool) {
+        let inner = p.clone().into_inner().next();
+        match inner {
+            Some(i) if i.as_rule() == R::triple => match i.clone().into_inner().next() {
+                Some(t) => (t, true),
+                None => (i, true),
+            },
+            Some(i) => (i, false),
+            None => (p.clone(), false),
+        }
+    }
+
+    fn plain_string(&self, p: Pair<R>) -> String {
+        let (body, triple) = self.string_body(&p);
+        if triple { dedent(body.as_str()) } else { unescape(body.as_str()) }
+    }
+
+    /// A string with `{expression}` holes. Holes are parsed where they stand
+    /// in the file, so their spans point at the right text.
+    fn template(&self, p: Pair<R>) -> Template {
+        let span = self.span(&p);
+        let (body, triple) = self.string_body(&p);
+        let raw = body.as_str();
+        let raw_start = body.as_span().start();
+        if triple {
+            return Template { parts: vec![Part::Text(dedent(raw))], span };
+        }
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        let bytes = raw.as_bytes();
+        let mut i = 0;
+        let mut lit_start = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                    text.push_str(&unescape(&raw[lit_start..i]));
+                    text.push('{');
+                    i += 2;
+                    lit_start = i;
+                }
+                b'}' if bytes.get(i + 1) == Some(&b'}') => {
+                    text.push_str(&unescape(&raw[lit_start..i]));
+                    text.push('}');
+                    i += 2;
+                    lit_start = i;
+                }
+                b'{' => {
+                    text.push_str(&unescape(&raw[lit_start..i]));
+                    if !text.is_empty() {
+                        parts.push(Part::Text(std::mem::take(&mut text)));
+                    }
+                    let close = raw[i..].find('}').map(|c| i + c);
+                    let Some(close) = close else {
+                        let at = self.base + raw_start + i;
+                        self.error(Span::new(self.file, at, at + 1), "unclosed `{` in a message", "closed by `}` nowhere");
+                        return Template { parts, span };
+                    };
+                    // `\"` becomes ` "`: same length, so offsets stay true
+                    let hole = raw[i + 1..close].replace("\\\"", " \"");
+                    let hole_base = self.base + raw_start + i + 1;
+                    match RuleParser::parse(R::template_hole, &hole) {
+                        Ok(mut pairs) => {
+                            let b = Builder { file: self.file, base: hole_base, errors: RefCell::new(Vec::new()) };
+                            if let Some(e) = pairs.next().and_then(|p| p.into_inner().next()) {
+                                parts.push(Part::Hole(b.expr(e)));
+                            }
+                            self.errors.borrow_mut().extend(b.errors.into_inner());
+                        }
+                        Err(e) => {
+                            let b = Builder { file: self.file, base: hole_base, errors: RefCell::new(Vec::new()) };
+                            self.errors.borrow_mut().push(b.pest_error(&e));
+                        }
+                    }
+                    i = close + 1;
+                    lit_start = i;
+                }
+                _ => i += 1,
+            }
+        }
+        text.push_str(&unescape(&raw[lit_start.min(raw.len())..]));
+        if !text.is_empty() {
+            parts.push(Part::Text(text));
+        }
+        Template { parts, span }
+    }
+
+    fn expr(&self, p: Pair<R>) -> Expr {
+        self.fold(p.into_inner()).0
+    }
+
+    /// Folds operators by precedence; each node carries its depth so a
+    /// chain deeper than [`MAX_EXPR_DEPTH`] becomes an error node.
+    fn fold(&self, pairs: Pairs<R>) -> (Expr, usize) {
+        PRATT
+            .map_primary(|p| self.primary_post(p))
+            .map_prefix(|op, (e, d)| {
+                let span = self.span(&op).to(e.span);
+                let o = if op.as_rule() == R::op_not { UnOp::Not } else { UnOp::Neg };
+                self.node(ExprKind::Unary(o, Box::new(e)), span, d + 1)
+            })
+            .map_infix(|(l, dl), op, (r, dr)| {
+                let o = match op.as_rule() {
+                    R::op_or => BinOp::Or,
+                    R::op_and => BinOp::And,
+                    R::op_eq => BinOp::Eq,
+                    R::op_ne => BinOp::Ne,
+                    R::op_lt => BinOp::Lt,
+                    R::op_le => BinOp::Le,
+                    R::op_gt => BinOp::Gt,
+                    R::op_ge => BinOp::Ge,
+                    R::op_in => BinOp::In,
+                    R::op_not_in => BinOp::NotIn,
+                    R::op_matches => BinOp::Matches,
+                    R::op_add => BinOp::Add,
+                    R::op_sub => BinOp::Sub,
+                    R::op_mul => BinOp::Mul,
+                    R::op_div => BinOp::Div,
+                    _ => BinOp::Mod,
+                };
+                let span = l.span.to(r.span);
+                self.node(ExprKind::Binary(o, Box::new(l), Box::new(r)), span, dl.max(dr) + 1)
+            })
+            .parse(pairs)
+    }
+
+    fn node(&self, kind: ExprKind, span: Span, depth: usize) -> (Expr, usize) {
+        if depth > MAX_EXPR_DEPTH {
+            if depth == MAX_EXPR_DEPTH + 1 {
+                self.error(span, format!("expression deeper than {MAX_EXPR_DEPTH} operators"), "too deep");
+            }
+            return (Expr::new(ExprKind::Error, span), depth);
+        }
+        (Expr::new(kind, span), depth)
+    }
+
+    fn primary_post(&self, p: Pair<R>) -> (Expr, usize) {
+        let mut inner = p.into_inner();
+        let Some(first) = inner.next() else {
+            return (Expr::new(ExprKind::Error, Span::file_start(self.file)), 1);
+        };
+        let (mut e, mut d) = self.primary(first);
+        for post in inner {
+            let span = e.span.to(self.span(&post));
+            let rule = post.as_rule();
+            let Some(x) = post.into_inner().next() else { continue };
+            (e, d) = if rule == R::member {
+                self.node(ExprKind::Member(Box::new(e), self.name(&x)), span, d + 1)
+            } else {
+                let (i, di) = self.fold(x.into_inner());
+                self.node(ExprKind::Index(Box::new(e), Box::new(i)), span, d.max(di) + 1)
+            };
+        }
+        (e, d)
+    }
+
+    fn primary(&self, p: Pair<R>) -> (Expr, usize) {
+        let span = self.span(&p);
+        let leaf = |k| (Expr::new(k, span), 1);
+        match p.as_rule() {
+            R::null_lit => leaf(ExprKind::Null),
+            R::true_lit => leaf(ExprKind::Bool(true)),
+            R::false_lit => leaf(ExprKind::Bool(false)),
+            R::int => match p.as_str().parse() {
+                Ok(n) => leaf(ExprKind::Int(n)),
+                Err(_) => {
+                    self.error(span, "this number is too large", "too large");
+                    leaf(ExprKind::Error)
+                }
+            },
+            R::hex_int => match i64::from_str_radix(&p.as_str()[2..], 16) {
+                Ok(n) => leaf(ExprKind::Int(n)),
+                Err(_) => {
+                    self.error(span, "this number is too large", "too large");
+                    leaf(ExprKind::Error)
+                }
+            },
+            R::string => leaf(ExprKind::Str(self.plain_string(p))),
+            R::ident => leaf(ExprKind::Var(self.name(&p))),
+            R::expr => self.fold(p.into_inner()),
+            R::list_lit => {
+                let mut depth = 1;
+                let items = p
+                    .into_inner()
+                    .map(|e| {
+                        let (x, d) = self.fold(e.into_inner());
+                        depth = depth.max(d + 1);
+                        x
+                    })
+                    .collect();
+                self.node(ExprKind::List(items), span, depth)
+            }
+            R::if_expr => {
+                let mut depth = 1;
+                let mut parts: Vec<Expr> = p
+                    .into_inner()
+                    .filter(|x| x.as_rule() == R::expr)
+                    .map(|e| {
+                        let (x, d) = self.fold(e.into_inner());
+                        depth = depth.max(d + 1);
+                        x
+                    })
+                    .collect();
+                let (Some(f), Some(t), Some(c)) = (parts.pop(), parts.pop(), parts.pop()) else {
+                    return leaf(ExprKind::Error);
+                };
+                self.node(ExprKind::If(Box::new(c), Box::new(t), Box::new(f)), span, depth)
+            }
+            R::quant => {
+                let mut it = p.into_inner();
+                let (Some(kw), Some(var), Some(_in), Some(list), Some(body)) = (it.next(), it.next(), it.next(), it.next(), it.next()) else {
+                    return leaf(ExprKind::Error);
+                };
+                let q = match kw.as_str() {
+                    "any" => Quant::Any,
+                    "all" => Quant::All,
+                    "none" => Quant::None,
+                    "count" => Quant::Count,
+                    "find" => Quant::Find,
+                    _ => Quant::Sum,
+                };
+                let (l, dl) = self.fold(list.into_inner());
+                let (b, db) = self.fold(body.into_inner());
+                self.node(ExprKind::Quant(q, self.name(&var), Box::new(l), Box::new(b)), span, dl.max(db) + 1)
+            }
+            R::call => {
+                let mut it = p.into_inner();
+                let Some(name) = it.next() else { return leaf(ExprKind::Error) };
+                let mut depth = 1;
+                let args = it
+                    .map(|e| {
+                        let (x, d) = self.fold(e.into_inner());
+                        depth = depth.max(d + 1);
+                        x
+                    })
+                    .collect();
+                self.node(ExprKind::Call(self.name(&name), args), span, depth)
+            }
+            _ => leaf(ExprKind::Error),
+        }
+    }
+}
+
+/// What pest expected, in words a rule author knows.
+fn describe(positives: &[R]) -> String {
+    let mut words: Vec<&str> = positives
+        .iter()
+        .map(|r| match r {
+            R::expr | R::primary_post | R::ident | R::call | R::quant | R::if_expr | R::list_lit | R::int | R::hex_int | R::null_lit | R::true_lit | R::false_lit => "an expression",
+            R::code => "a rule code such as `PT001` or `ACME12`",
+            R::slug => "a rule name in lower-case-with-dashes",
+            R::string | R::str_inner => "a string in double quotes",
+            R::severity_v => "`error`, `warning` or `info`",
+            R::on_target => "`vm` or `host`",
+            R::type_name => "a type (int, string, bool, version, list)",
+            R::kw_rule => "`rule`",
+            R::kw_in => "`in`",
+            R::kw_then => "`then`",
+            R::kw_else => "`else`",
+            R::field_name => "a field name",
+            r if format!("{r:?}").starts_with("op_") => "an operator",
+            r if format!("{r:?}").starts_with("kw_") || format!("{r:?}").ends_with("_c") => {
+                "a clause (severity, summary, help, url, docs, param, on, for, let, when, assert, at, message, related)"
+            }
+            _ => "something else",
+        })
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    if words.is_empty() {
+        return "the end of the rule".to_string();
+    }
+    words.join(" or ")
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Strips the common indentation of a `"""` block and its blank edges.
+fn dedent(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let body: Vec<&str> = lines.iter().map(|l| l.get(indent..).unwrap_or("").trim_end()).collect();
+    body.join("\n").trim_matches('\n').to_string()
+}
+
+#[cfg(test)]
+mod tests;

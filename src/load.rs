@@ -1,0 +1,125 @@
+//! Loading descriptors: takes a path (or stdin bytes), gives the VMs and
+//! hosts it describes, its suppressions, and the problems found on the way.
+//! A file that cannot be read is one VL005 and the run goes on.
+
+use crate::diagnostic::{Diagnostic, Severity, codes};
+use crate::discover::{Descriptor, read_limited};
+use crate::model::yaml::{Doc, load as load_doc};
+use crate::model::{Host, Vm, vmx};
+use crate::source::{FileId, FileKind, SourceMap, Span};
+use crate::suppress::{self, Suppression};
+use std::path::Path;
+
+#[derive(Default)]
+pub struct Loaded {
+    pub vms: Vec<Vm>,
+    pub hosts: Vec<Host>,
+    pub diags: Vec<Diagnostic>,
+    pub suppressions: Vec<(FileId, Vec<Suppression>)>,
+}
+
+pub fn load_path(sources: &SourceMap, path: &Path, desc: Descriptor, max_size: u64) -> Loaded {
+    match read_limited(path, max_size) {
+        Ok(bytes) => load_bytes(sources, path, desc, &bytes, max_size),
+        Err(why) => {
+            let id = sources.add(path, desc.kind(), "");
+            let mut out = Loaded::default();
+            out.diags.push(unreadable(id, format!("this file {why}")));
+            out
+        }
+    }
+}
+
+fn unreadable(id: FileId, msg: String) -> Diagnostic {
+    Diagnostic::new(codes::UNREADABLE, Severity::Error, Span::file_start(id), msg).with_label("not checked")
+}
+
+pub fn load_bytes(sources: &SourceMap, path: &Path, desc: Descriptor, bytes: &[u8], max_size: u64) -> Loaded {
+    let mut out = Loaded::default();
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        let id = sources.add(path, desc.kind(), "");
+        if matches!(desc, Descriptor::Vmx | Descriptor::Yaml(Some(_))) {
+            out.diags.push(unreadable(id, "this file is binary (it holds NUL bytes), so it was not checked".into()));
+        }
+        return out;
+    }
+    match desc {
+        Descriptor::Vmx => load_vmx(sources, path, bytes, max_size, &mut out),
+        Descriptor::Yaml(default) => load_yaml(sources, path, default, bytes, &mut out),
+    }
+    out
+}
+
+fn load_vmx(sources: &SourceMap, path: &Path, bytes: &[u8], max_size: u64, out: &mut Loaded) {
+    let (text, note) = vmx::decode(bytes);
+    let id = sources.add(path, FileKind::Vmx, text.as_str());
+    if let Some(note) = note {
+        let at = text.find('\u{FFFD}').unwrap_or(0);
+        out.diags.push(
+            Diagnostic::new(codes::PARSE, Severity::Warning, Span::new(id, at, at + '\u{FFFD}'.len_utf8()), format!("{note}; check the `.encoding` line"))
+                .with_label("undecodable bytes"),
+        );
+    }
+    let file = vmx::parse(id, &text);
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let vmsd = load_vmsd(sources, path, max_size);
+    let (vm, diags) = vmx::to_vm(id, &file, stem, vmsd);
+    out.diags.extend(file.diagnostics);
+    out.diags.extend(diags);
+    out.vms.extend(vm);
+    out.suppressions.push((id, suppress::scan(id, &text)));
+}
+
+/// The `.vmsd` beside a `.vmx` (same name), when it records snapshots.
+fn load_vmsd(sources: &SourceMap, vmx_path: &Path, max_size: u64) -> Option<vmx::Vmsd> {
+    let path = vmx_path.with_extension("vmsd");
+    let bytes = read_limited(&path, max_size).ok()?;
+    let (text, _) = vmx::decode(&bytes);
+    // parsed against a provisional id, then registered only if it matters
+    let probe = vmx::parse(FileId(u32::MAX), &text);
+    if vmx::vmsd_snapshots(&probe).snapshots.is_empty() {
+        return None;
+    }
+    let id = sources.add(&path, FileKind::Vmsd, text.as_str());
+    Some(vmx::vmsd_snapshots(&vmx::parse(id, &text)))
+}
+
+fn load_yaml(sources: &SourceMap, path: &Path, default: Option<&'static str>, bytes: &[u8], out: &mut Loaded) {
+    let (text, bad_utf8) = match std::str::from_utf8(bytes) {
+        Ok(t) => (t.to_string(), None),
+        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
+    };
+    // a file that only might be a descriptor is read only if it says `kind: vm|host`
+    if default.is_none() && !text.contains("kind") {
+        return;
+    }
+    let id = sources.add(path, FileKind::Yaml, text.as_str());
+    if let Some(at) = bad_utf8 {
+        out.diags.push(
+            Diagnostic::new(codes::PARSE, Severity::Error, Span::new(id, at, at + 3), "this file is not valid UTF-8; the invalid bytes were replaced")
+                .with_label("invalid UTF-8"),
+        );
+    }
+    let parsed = crate::yaml::parse(id, &text);
+    let mut diags = Vec::new();
+    let mut any = false;
+    for doc in &parsed.documents {
+        match load_doc(id, doc, default, &mut diags) {
+            Doc::Vm(v) => {
+                out.vms.push(*v);
+                any = true;
+            }
+            Doc::Host(h) => {
+                out.hosts.push(*h);
+                any = true;
+            }
+            Doc::Other => {}
+        }
+    }
+    // syntax errors in a file that is not ours are not ours to report
+    if default.is_some() || any {
+        out.diags.extend(parsed.diagnostics);
+        out.diags.extend(diags);
+        out.suppressions.push((id, suppress::scan(id, &text)));
+    }
+}

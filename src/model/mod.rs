@@ -1,0 +1,225 @@
+//! The descriptor model: what a VM and a host say, whatever file they came
+//! from, each value with the span of the text it came from.
+//!
+//! Loaders (`vmx`, `yaml`) build it; `inventory` links VMs to hosts; the
+//! rule language reads it through the field table in `lang::schema`.
+
+pub mod inventory;
+pub mod pci;
+pub mod version;
+pub mod vmx;
+pub mod yaml;
+
+use crate::source::{FileId, Span};
+pub use pci::PciAddr;
+pub use version::Version;
+
+/// A value and the span of the text it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Span) -> Sp<T> {
+        Sp { value, span }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Vmx,
+    Yaml,
+}
+
+/// Where a VM says it runs.
+#[derive(Clone, Debug, Default)]
+pub enum Placement {
+    #[default]
+    Unplaced,
+    Host(Sp<String>),
+    Cluster(Sp<String>),
+}
+
+/// One passthrough device of a VM (a `pciPassthruN` group whose `present`
+/// is true, or an item of a YAML `passthrough` list).
+#[derive(Clone, Debug)]
+pub struct Device {
+    /// The group's `present` line, or the YAML list item.
+    pub span: Span,
+    /// `N` of `pciPassthruN`, or the position in the YAML list.
+    pub index: i64,
+    pub address: Option<Sp<PciAddr>>,
+    pub vendor_id: Option<Sp<i64>>,
+    pub device_id: Option<Sp<i64>>,
+    pub system_id: Option<Sp<String>>,
+    /// Dynamic DirectPath I/O: `vendorId:deviceId` the VM accepts.
+    pub allowed_devices: Option<Sp<String>>,
+    pub vgpu: Option<Sp<String>>,
+}
+
+impl Device {
+    pub fn new(span: Span, index: i64) -> Device {
+        Device {
+            span,
+            index,
+            address: None,
+            vendor_id: None,
+            device_id: None,
+            system_id: None,
+            allowed_devices: None,
+            vgpu: None,
+        }
+    }
+
+    /// `static` (by host address), `dynamic` (by vendor and device id) or `vgpu`.
+    pub fn kind(&self) -> &'static str {
+        if self.vgpu.is_some() {
+            "vgpu"
+        } else if self.address.is_some() {
+            "static"
+        } else {
+            "dynamic"
+        }
+    }
+}
+
+/// Every key of a descriptor as written, for `raw["key"]` and key checks.
+#[derive(Clone, Debug, Default)]
+pub struct Raw {
+    pub entries: Vec<RawEntry>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RawEntry {
+    pub key: Sp<String>,
+    pub value: Sp<String>,
+}
+
+impl Raw {
+    /// The value of `key`, compared case-insensitively; the last one wins.
+    pub fn get(&self, key: &str) -> Option<&RawEntry> {
+        self.entries.iter().rev().find(|e| e.key.value.eq_ignore_ascii_case(key))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Vm {
+    pub file: FileId,
+    /// The YAML document, or an empty span at the start of a `.vmx` file:
+    /// where "missing" points when a key is absent.
+    pub span: Span,
+    pub format: Format,
+    pub name: Option<Sp<String>>,
+    pub placement: Placement,
+    pub hardware_version: Option<Sp<i64>>,
+    pub firmware: Option<Sp<String>>,
+    pub memory_mb: Option<Sp<i64>>,
+    pub memory_reservation_mb: Option<Sp<i64>>,
+    pub memory_reservation_all: Option<Sp<bool>>,
+    pub passthrough: Vec<Device>,
+    /// The `passthrough:` key, or the first `pciPassthruN` line.
+    pub passthrough_span: Option<Span>,
+    pub mmio64_enabled: Option<Sp<bool>>,
+    pub mmio64_size_gb: Option<Sp<i64>>,
+    pub snapshots: Vec<Sp<String>>,
+    pub power_state: Option<Sp<String>>,
+    pub vmotion: Option<Sp<bool>>,
+    pub drs_automation: Option<Sp<String>>,
+    pub fault_tolerance: Option<Sp<bool>>,
+    pub ha: Option<Sp<bool>>,
+    pub hot_add_cpu: Option<Sp<bool>>,
+    pub hot_add_memory: Option<Sp<bool>>,
+    pub raw: Raw,
+}
+
+impl Vm {
+    pub fn new(file: FileId, span: Span, format: Format) -> Vm {
+        Vm {
+            file,
+            span,
+            format,
+            name: None,
+            placement: Placement::Unplaced,
+            hardware_version: None,
+            firmware: None,
+            memory_mb: None,
+            memory_reservation_mb: None,
+            memory_reservation_all: None,
+            passthrough: Vec::new(),
+            passthrough_span: None,
+            mmio64_enabled: None,
+            mmio64_size_gb: None,
+            snapshots: Vec::new(),
+            power_state: None,
+            vmotion: None,
+            drs_automation: None,
+            fault_tolerance: None,
+            ha: None,
+            hot_add_cpu: None,
+            hot_add_memory: None,
+            raw: Raw::default(),
+        }
+    }
+
+    /// The name for messages: `displayName`, `name`, or the file.
+    pub fn label(&self) -> &str {
+        self.name.as_ref().map_or("", |n| n.value.as_str())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct HostPci {
+    pub span: Span,
+    pub address: Option<Sp<PciAddr>>,
+    pub vendor_id: Option<Sp<i64>>,
+    pub device_id: Option<Sp<i64>>,
+    /// The PCI class code (`0x0c03` is a USB controller), given or derived.
+    pub class: Option<Sp<i64>>,
+    /// The class by name (`usb`, `display`, ...), given or derived.
+    pub class_name: Option<Sp<String>>,
+    pub name: Option<Sp<String>>,
+    pub passthrough: Option<Sp<String>>,
+    pub mmio_gb: Option<Sp<i64>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub file: FileId,
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub cluster: Option<Sp<String>>,
+    pub esxi_version: Option<Sp<Version>>,
+    pub iommu: Option<Sp<String>>,
+    pub boot_device: Option<Sp<String>>,
+    pub coredump_transport: Option<Sp<String>>,
+    pub coredump_span: Option<Span>,
+    pub system_id: Option<Sp<String>>,
+    pub pci: Vec<HostPci>,
+    pub pci_span: Option<Span>,
+    pub raw: Raw,
+}
+
+/// PCI base-class names, and the one sub-class (USB) a rule needs by name.
+pub const PCI_CLASSES: &[(&str, i64)] = &[
+    ("usb", 0x0c03),
+    ("storage", 0x01),
+    ("network", 0x02),
+    ("display", 0x03),
+    ("multimedia", 0x04),
+    ("memory", 0x05),
+    ("bridge", 0x06),
+    ("serial-bus", 0x0c),
+    ("processor", 0x0b),
+    ("encryption", 0x10),
+    ("accelerator", 0x12),
+];
+
+/// `usb` for 0x0c03, else the base-class name of a class code.
+pub fn class_name_of(code: i64) -> Option<&'static str> {
+    if code == 0x0c03 {
+        return Some("usb");
+    }
+    PCI_CLASSES.iter().skip(1).find(|(_, c)| *c == code >> 8).map(|(n, _)| *n)
+}

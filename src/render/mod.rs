@@ -1,0 +1,45 @@
+//! Renderers: each takes the sorted diagnostics and the source map and
+//! writes one output format. They know nothing of rules or descriptors.
+
+pub mod compact;
+pub mod human;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-like reports with source snippets
+    Human,
+    /// one line each: `path:line:col: severity[CODE] message`
+    Compact,
+}
+
+/// Where a diagnostic starts, for the line-oriented formats.
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub fn locate(d: &Diagnostic, sources: &SourceMap) -> Location {
+    let file = sources.get(d.primary.span.file);
+    let r = file.clamp(d.primary.span);
+    let (line, column) = file.line_col(r.start);
+    let (end_line, end_column) = file.line_col(r.end);
+    Location { path: file.name(), line, column, end_line, end_column }
+}
+
+pub struct Options {
+    pub color: bool,
+    pub width: usize,
+}
+
+pub fn render(format: Format, diags: &[Diagnostic], sources: &SourceMap, opts: &Options) -> String {
+    match format {
+        Format::Human => human::render(diags, sources, opts),
+        Format::Compact => compact::render(diags, sources),
+    }
+}

@@ -1,0 +1,227 @@
+//! The file table: takes file texts, gives small `Copy` spans into them.
+//!
+//! Each file's text is stored once, behind an `Arc`. A [`Span`] is a file id
+//! plus a byte range; line and column are derived only when rendering, from a
+//! line index built on first use.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Index of a file in the [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file. Small and `Copy`, so every value can carry one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        let end = u32::try_from(end).unwrap_or(u32::MAX).max(start);
+        Span { file, start, end }
+    }
+
+    /// An empty span at the start of a file: for problems with the file as a whole.
+    pub fn file_start(file: FileId) -> Span {
+        Span { file, start: 0, end: 0 }
+    }
+
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// The smallest span covering both (same file assumed; else `self`).
+    pub fn to(self, other: Span) -> Span {
+        if self.file != other.file {
+            return self;
+        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+}
+
+/// What a file is, as discovery decided it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Vmx,
+    Vmsd,
+    Yaml,
+    Rules,
+    Config,
+    Baseline,
+}
+
+/// One file: its name as the user gave it, and its decoded text.
+pub struct SourceFile {
+    /// The path as given on the command line or found by walking (relative
+    /// paths stay relative, as in the user's terminal).
+    pub path: PathBuf,
+    pub kind: FileKind,
+    pub text: Arc<str>,
+    lines: OnceLock<Vec<u32>>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, kind: FileKind, text: Arc<str>) -> SourceFile {
+        SourceFile { path, kind, text, lines: OnceLock::new() }
+    }
+
+    pub fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.lines.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            );
+            starts
+        })
+    }
+
+    /// Clamps a span to the text and to character boundaries, so no label
+    /// can fall outside its file or inside a UTF-8 sequence.
+    pub fn clamp(&self, span: Span) -> std::ops::Range<usize> {
+        let len = self.text.len();
+        let mut start = (span.start as usize).min(len);
+        let mut end = (span.end as usize).clamp(start, len);
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
+        start..end
+    }
+
+    /// 0-based index of the line holding a byte offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        let starts = self.line_starts();
+        match starts.binary_search(&u32::try_from(offset).unwrap_or(u32::MAX)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// Byte offset where the 0-based line `index` starts (`None` past the end).
+    pub fn line_start(&self, index: usize) -> Option<usize> {
+        self.line_starts().get(index).map(|s| *s as usize)
+    }
+
+    /// 1-based line and 1-based column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let starts = self.line_starts();
+        let line = match starts.binary_search(&u32::try_from(offset).unwrap_or(u32::MAX)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let line_start = starts.get(line).map_or(0, |s| *s as usize);
+        let col = self.text.get(line_start..offset).map_or(0, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    /// The byte range of the 1-based line `line`, without its line break.
+    pub fn line_range(&self, line: usize) -> Option<std::ops::Range<usize>> {
+        let starts = self.line_starts();
+        let start = *starts.get(line.checked_sub(1)?)? as usize;
+        let mut end = starts.get(line).map_or(self.text.len(), |s| *s as usize);
+        let bytes = self.text.as_bytes();
+        while end > start && matches!(bytes.get(end - 1), Some(b'\n' | b'\r')) {
+            end -= 1;
+        }
+        Some(start..end)
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(self.clamp(span)).unwrap_or("")
+    }
+}
+
+/// Every file the run has read, shared by the loaders (which add) and the
+/// renderers (which read).
+#[derive(Default)]
+pub struct SourceMap {
+    files: Mutex<Vec<Arc<SourceFile>>>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    pub fn add(&self, path: impl AsRef<Path>, kind: FileKind, text: impl Into<Arc<str>>) -> FileId {
+        let file = Arc::new(SourceFile::new(path.as_ref().to_path_buf(), kind, text.into()));
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        files.push(file);
+        FileId(u32::try_from(files.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    /// Replaces the text of a file already in the table (a loader that
+    /// reserved an id before it could decode the bytes).
+    pub fn set_text(&self, id: FileId, text: impl Into<Arc<str>>) {
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = files.get_mut(id.0 as usize) {
+            let f = SourceFile::new(slot.path.clone(), slot.kind, text.into());
+            *slot = Arc::new(f);
+        }
+    }
+
+    pub fn get(&self, id: FileId) -> Arc<SourceFile> {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        match files.get(id.0 as usize) {
+            Some(f) => Arc::clone(f),
+            None => Arc::new(SourceFile::new(PathBuf::from("<unknown>"), FileKind::Yaml, Arc::from(""))),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let map = SourceMap::new();
+        let id = map.add("a.vmx", FileKind::Vmx, "é = \"1\"\nmemSize = \"4\"\n");
+        let f = map.get(id);
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(3), (1, 3));
+        assert_eq!(f.line_col(10), (2, 1));
+        assert_eq!(f.line_range(2), Some(10..23));
+    }
+
+    #[test]
+    fn spans_are_clamped_to_the_text_and_char_boundaries() {
+        let map = SourceMap::new();
+        let id = map.add("a", FileKind::Vmx, "é");
+        let f = map.get(id);
+        assert_eq!(f.clamp(Span::new(id, 1, 99)), 0..2);
+        assert_eq!(f.clamp(Span::new(id, 50, 60)), 2..2);
+    }
+}
