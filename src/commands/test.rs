@@ -61,7 +61,7 @@ pub fn verdict(sources: &SourceMap, found: &[Diagnostic]) -> Verdict {
     for i in 0..sources.len() {
         let id = FileId(u32::try_from(i).unwrap_or(u32::MAX));
         let f = sources.get(id);
-        if !matches!(f.kind, FileKind::Vmx | FileKind::Yaml) {
+        if !matches!(f.kind, FileKind::Vmx | FileKind::Vmsd | FileKind::Yaml) {
             continue;
         }
         for e in expectations(id, &f.text) {

@@ -45,22 +45,23 @@ fn check_vm(ctx: &Ctx<'_>, vi: usize, rules: &[&Compiled]) -> Vec<Diagnostic> {
             run(c, subject.clone(), Val::null(), ctx, &mut found);
             continue;
         }
-        let before = found.len();
+        // a VM placed on a cluster may run on any of its hosts: a finding
+        // stands when no candidate host is free of it
+        let mut per_host: Vec<Vec<Diagnostic>> = Vec::with_capacity(hosts.len());
         for hi in hosts {
             if let Some(h) = inv.hosts.get(*hi) {
                 let host = Val::new(V::Rec(Rec::Host(*hi, h)), Some(h.span));
-                run(c, subject.clone(), host, ctx, &mut found);
+                let mut mine = Vec::new();
+                run(c, subject.clone(), host, ctx, &mut mine);
+                per_host.push(mine);
             }
         }
-        if hosts.len() > 1 {
-            let mut mine = found.split_off(before);
-            let mut kept: Vec<Diagnostic> = Vec::new();
-            for d in mine.drain(..) {
-                if !kept.iter().any(|k| k.primary.span == d.primary.span && k.message == d.message) {
-                    kept.push(d);
-                }
-            }
-            found.extend(kept);
+        let mut rest = per_host.into_iter();
+        if let Some(first) = rest.next() {
+            let others: Vec<Vec<Diagnostic>> = rest.collect();
+            found.extend(first.into_iter().filter(|d| {
+                others.iter().all(|o| o.iter().any(|x| x.primary.span == d.primary.span))
+            }));
         }
     }
     found

@@ -138,6 +138,14 @@ pub static FUNCTIONS: &[FuncDef] = &[
         call: |a, _| str_arg(a, 0).and_then(Version::parse).map_or(Val::null(), |v| Val::new(V::Version(v), None)),
     },
     FuncDef {
+        name: "text",
+        params: &[Ty::Any],
+        ret: Ty::Str,
+        regex_arg: None,
+        doc: "any value as it reads in a message, to join with `+`: `\"version \" + text(vm.hardware_version)`",
+        call: |a, _| a.first().map_or(Val::null(), |v| Val::new(owned(v.to_string()), None)),
+    },
+    FuncDef {
         name: "hex",
         params: &[Ty::Int],
         ret: Ty::Str,

@@ -383,8 +383,7 @@ impl Builder {
                         self.error(Span::new(self.file, at, at + 1), "unclosed `{` in a message", "closed by `}` nowhere");
                         return Template { parts, span };
                     };
-                    // `\"` becomes ` "`: same length, so offsets stay true
-                    let hole = raw[i + 1..close].replace("\\\"", " \"");
+                    let hole = unescape_hole(&raw[i + 1..close]);
                     let hole_base = self.base + raw_start + i + 1;
                     match RuleParser::parse(R::template_hole, &hole) {
                         Ok(mut pairs) => {
@@ -598,6 +597,22 @@ fn describe(positives: &[R]) -> String {
         return "the end of the rule".to_string();
     }
     words.join(" or ")
+}
+
+/// The text of a `{...}` hole with its `\"` turned into `"`, padded with a
+/// space outside the string literal so that every offset stays true.
+fn unescape_hole(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut in_string = false;
+    let mut rest = raw;
+    while let Some(i) = rest.find("\\\"") {
+        out.push_str(&rest[..i]);
+        out.push_str(if in_string { "\" " } else { " \"" });
+        in_string = !in_string;
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn unescape(s: &str) -> String {

@@ -165,7 +165,7 @@ pub static FIELDS: &[FieldDef] = &[
         Rec::Device(d) => Val::new(V::Int(d.index), Some(d.span)),
         _ => Val::null(),
     }),
-    field!(Device, "kind", Ty::Str, "-", "`static` (by address), `dynamic` (by vendor and device id) or `vgpu`", |r, c| match r {
+    field!(Device, "kind", Ty::Str, "-", "`static` (by address), `dynamic` (by vendor and device id), `sriov` (an SR-IOV virtual function) or `vgpu`", |r, c| match r {
         Rec::Device(d) => text(d.kind(), d.span),
         _ => Val::null(),
     }),

@@ -57,6 +57,8 @@ pub struct Device {
     /// Dynamic DirectPath I/O: `vendorId:deviceId` the VM accepts.
     pub allowed_devices: Option<Sp<String>>,
     pub vgpu: Option<Sp<String>>,
+    /// SR-IOV: the physical function this virtual function belongs to.
+    pub pf_id: Option<Sp<String>>,
 }
 
 impl Device {
@@ -70,13 +72,18 @@ impl Device {
             system_id: None,
             allowed_devices: None,
             vgpu: None,
+            pf_id: None,
         }
     }
 
-    /// `static` (by host address), `dynamic` (by vendor and device id) or `vgpu`.
+    /// `static` (by host address), `dynamic` (by vendor and device id),
+    /// `sriov` (a virtual function of a NIC; `.id` names its physical
+    /// function, shared with its sibling functions) or `vgpu`.
     pub fn kind(&self) -> &'static str {
         if self.vgpu.is_some() {
             "vgpu"
+        } else if self.pf_id.is_some() || self.system_id.as_ref().is_some_and(|s| s.value == "BYPASS") {
+            "sriov"
         } else if self.address.is_some() {
             "static"
         } else {

@@ -285,6 +285,7 @@ struct Group {
     system: Option<RawEntry>,
     allowed: Option<RawEntry>,
     vgpu: Option<RawEntry>,
+    pf: Option<RawEntry>,
 }
 
 /// The VM model of a parsed `.vmx`. `stem` is the file name without
@@ -337,6 +338,7 @@ pub fn to_vm(file: FileId, vmx: &VmxFile, stem: &str, vmsd: Option<Vmsd>) -> (Op
                 "systemid" => g.system = Some(e.clone()),
                 "alloweddevices" => g.allowed = Some(e.clone()),
                 "vgpu" => g.vgpu = Some(e.clone()),
+                "pfid" => g.pf = Some(e.clone()),
                 _ => {}
             }
         } else if let Some((disk, field)) = disk_key(&lkey) {
@@ -380,6 +382,7 @@ pub fn to_vm(file: FileId, vmx: &VmxFile, stem: &str, vmsd: Option<Vmsd>) -> (Op
             dev.allowed_devices = Some(e.value);
         }
         dev.vgpu = g.vgpu.map(|e| e.value);
+        dev.pf_id = g.pf.map(|e| e.value);
         vm.passthrough_span.get_or_insert(g.first_key.unwrap_or(span));
         vm.passthrough.push(dev);
     }
