@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "vmlint", version, about = "Lints VMware VM and ESXi host descriptors: DirectPath I/O (PCI passthrough) first")]
+#[command(
+    name = "vmlint",
+    version,
+    about = "Lints VMware VM and ESXi host descriptors: DirectPath I/O (PCI passthrough) first"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -80,6 +84,12 @@ pub struct CheckArgs {
     pub stdin_filename: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Only these codes or prefixes (replaces `select` of .vmlint.yaml)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Leave out these codes or prefixes (added to `ignore` of .vmlint.yaml)
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
     #[command(flatten)]
     pub rules: RuleArgs,
 }

@@ -14,7 +14,16 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = ".vmlint.yaml";
 
 const KEYS: &[&str] = &[
-    "rules", "builtin", "select", "ignore", "severity", "params", "hosts", "placement", "exclude", "per_file_ignores",
+    "rules",
+    "builtin",
+    "select",
+    "ignore",
+    "severity",
+    "params",
+    "hosts",
+    "placement",
+    "exclude",
+    "per_file_ignores",
     "max_file_size",
 ];
 
@@ -64,23 +73,33 @@ impl Config {
     /// The path as seen from the configuration's folder, for globs.
     pub fn relative(&self, path: &Path) -> PathBuf {
         let abs = std::env::current_dir().unwrap_or_default().join(path);
-        abs.strip_prefix(&self.dir).map(Path::to_path_buf).unwrap_or(abs)
+        abs.strip_prefix(&self.dir)
+            .map(Path::to_path_buf)
+            .unwrap_or(abs)
     }
 
     /// Whether `code` runs: `select` (rule codes only; default all), then `ignore`.
     pub fn enabled(&self, code: &str) -> bool {
-        let selected = code.starts_with("VL") || self.select.is_empty() || self.select.iter().any(|p| code.starts_with(p.as_str()));
+        let selected = code.starts_with("VL")
+            || self.select.is_empty()
+            || self.select.iter().any(|p| code.starts_with(p.as_str()));
         selected && !self.ignore.iter().any(|p| code.starts_with(p.as_str()))
     }
 
     pub fn ignored_in(&self, path: &Path, code: &str) -> bool {
         let rel = self.relative(path);
-        self.per_file_ignores.iter().any(|(g, codes)| (g.is_match(&rel) || g.is_match(path)) && codes.iter().any(|c| code.starts_with(c.as_str())))
+        self.per_file_ignores.iter().any(|(g, codes)| {
+            (g.is_match(&rel) || g.is_match(path))
+                && codes.iter().any(|c| code.starts_with(c.as_str()))
+        })
     }
 
     pub fn placement_for(&self, path: &Path) -> Option<&Placement> {
         let rel = self.relative(path);
-        self.placement.iter().find(|(g, _)| g.is_match(&rel) || g.is_match(path)).map(|(_, p)| p)
+        self.placement
+            .iter()
+            .find(|(g, _)| g.is_match(&rel) || g.is_match(path))
+            .map(|(_, p)| p)
     }
 }
 
@@ -90,29 +109,53 @@ pub fn load(explicit: Option<&Path>, sources: &SourceMap) -> Result<Config, Vec<
     let cwd = std::env::current_dir().unwrap_or_default();
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
-        None => cwd.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file()),
+        None => cwd
+            .ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file()),
     };
-    let Some(path) = path else { return Ok(Config::default_in(cwd)) };
-    let dir = cwd.join(&path).parent().map(Path::to_path_buf).unwrap_or(cwd.clone());
+    let Some(path) = path else {
+        return Ok(Config::default_in(cwd));
+    };
+    let dir = cwd
+        .join(&path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd.clone());
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
             let id = sources.add(&path, FileKind::Config, "");
-            return Err(vec![Diagnostic::new(codes::CONFIG, Severity::Error, Span::file_start(id), format!("cannot read the configuration: {e}"))]);
+            return Err(vec![Diagnostic::new(
+                codes::CONFIG,
+                Severity::Error,
+                Span::file_start(id),
+                format!("cannot read the configuration: {e}"),
+            )]);
         }
     };
     let id = sources.add(&path, FileKind::Config, text.as_str());
     let parsed = crate::yaml::parse(id, &text);
-    let mut r = Reader { diags: parsed.diagnostics.into_iter().map(|mut d| {
-        d.code = codes::CONFIG.to_string();
-        d
-    }).collect() };
+    let mut r = Reader {
+        diags: parsed
+            .diagnostics
+            .into_iter()
+            .map(|mut d| {
+                d.code = codes::CONFIG.to_string();
+                d
+            })
+            .collect(),
+    };
     let mut cfg = Config::default_in(dir);
     cfg.path = Some(path);
     if let Some(root) = parsed.documents.first() {
         r.read(root, &mut cfg);
     }
-    if r.diags.is_empty() { Ok(cfg) } else { Err(r.diags) }
+    if r.diags.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(r.diags)
+    }
 }
 
 struct Reader {
@@ -121,25 +164,46 @@ struct Reader {
 
 impl Reader {
     fn bad(&mut self, span: Span, msg: impl Into<String>, label: &str) {
-        self.diags.push(Diagnostic::new(codes::CONFIG, Severity::Error, span, msg).with_label(label));
+        self.diags
+            .push(Diagnostic::new(codes::CONFIG, Severity::Error, span, msg).with_label(label));
     }
 
     fn read(&mut self, root: &Node, cfg: &mut Config) {
         let Some(map) = root.as_map() else {
             if !root.is_null() {
-                self.bad(root.span, "the configuration must be a mapping of settings", "not a mapping");
+                self.bad(
+                    root.span,
+                    "the configuration must be a mapping of settings",
+                    "not a mapping",
+                );
             }
             return;
         };
         for (k, v) in map {
             let key = k.scalar().unwrap_or("");
             match key {
-                "rules" => cfg.rules = self.strings(v).into_iter().map(|s| cfg.dir.join(s.value)).collect(),
-                "hosts" => cfg.hosts = self.strings(v).into_iter().map(|s| cfg.dir.join(s.value)).collect(),
+                "rules" => {
+                    cfg.rules = self
+                        .strings(v)
+                        .into_iter()
+                        .map(|s| cfg.dir.join(s.value))
+                        .collect()
+                }
+                "hosts" => {
+                    cfg.hosts = self
+                        .strings(v)
+                        .into_iter()
+                        .map(|s| cfg.dir.join(s.value))
+                        .collect()
+                }
                 "builtin" => match v.scalar() {
                     Some("true") => cfg.builtin = true,
                     Some("false") => cfg.builtin = false,
-                    _ => self.bad(v.span, "`builtin` must be true or false", "expected true or false"),
+                    _ => self.bad(
+                        v.span,
+                        "`builtin` must be true or false",
+                        "expected true or false",
+                    ),
                 },
                 "select" => cfg.select = self.codes(v),
                 "ignore" => cfg.ignore = self.codes(v),
@@ -152,7 +216,11 @@ impl Reader {
                                     cfg.severity.push((c, s));
                                 }
                             }
-                            None => self.bad(sev.span, "a severity is `error`, `warning` or `info`", "unknown severity"),
+                            None => self.bad(
+                                sev.span,
+                                "a severity is `error`, `warning` or `info`",
+                                "unknown severity",
+                            ),
                         }
                     }
                     self.expect_map(v);
@@ -161,12 +229,20 @@ impl Reader {
                     for (code, params) in v.as_map().unwrap_or(&[]) {
                         let Some(c) = self.code(code) else { continue };
                         let Some(pm) = params.as_map() else {
-                            self.bad(params.span, "parameters are a mapping: `PT001: { max: 16 }`", "expected a mapping");
+                            self.bad(
+                                params.span,
+                                "parameters are a mapping: `PT001: { max: 16 }`",
+                                "expected a mapping",
+                            );
                             continue;
                         };
                         for (name, value) in pm {
                             let n = Sp::new(name.scalar().unwrap_or("").to_string(), name.span);
-                            cfg.params.push(ParamOverride { code: c.clone(), name: n, value: value.clone() });
+                            cfg.params.push(ParamOverride {
+                                code: c.clone(),
+                                name: n,
+                                value: value.clone(),
+                            });
                         }
                     }
                     self.expect_map(v);
@@ -176,19 +252,34 @@ impl Reader {
                         let files = item.get("files");
                         let glob = files.and_then(|f| self.glob(f));
                         let placement = match (item.get("host"), item.get("cluster")) {
-                            (Some(h), None) => h.scalar().map(|s| Placement::Host(Sp::new(s.to_string(), h.span))),
-                            (None, Some(c)) => c.scalar().map(|s| Placement::Cluster(Sp::new(s.to_string(), c.span))),
+                            (Some(h), None) => h
+                                .scalar()
+                                .map(|s| Placement::Host(Sp::new(s.to_string(), h.span))),
+                            (None, Some(c)) => c
+                                .scalar()
+                                .map(|s| Placement::Cluster(Sp::new(s.to_string(), c.span))),
                             _ => None,
                         };
                         match (glob, placement) {
                             (Some(g), Some(p)) => cfg.placement.push((g, p)),
-                            (_, None) => self.bad(item.span, "a placement needs `files` and one of `host` or `cluster`", "incomplete placement"),
+                            (_, None) => self.bad(
+                                item.span,
+                                "a placement needs `files` and one of `host` or `cluster`",
+                                "incomplete placement",
+                            ),
                             _ => {}
                         }
                         for (k, _) in item.as_map().unwrap_or(&[]) {
                             let name = k.scalar().unwrap_or("");
                             if !["files", "host", "cluster"].contains(&name) {
-                                self.bad(k.span, format!("unknown placement key `{name}`{}", suggest::did_you_mean(name, ["files", "host", "cluster"])), "unknown key");
+                                self.bad(
+                                    k.span,
+                                    format!(
+                                        "unknown placement key `{name}`{}",
+                                        suggest::did_you_mean(name, ["files", "host", "cluster"])
+                                    ),
+                                    "unknown key",
+                                );
                             }
                         }
                     }
@@ -200,7 +291,9 @@ impl Reader {
                             Ok(g) => {
                                 b.add(g);
                             }
-                            Err(e) => self.bad(s.span, format!("invalid glob: {e}"), "invalid glob"),
+                            Err(e) => {
+                                self.bad(s.span, format!("invalid glob: {e}"), "invalid glob")
+                            }
                         }
                     }
                     cfg.exclude = b.build().unwrap_or_else(|_| GlobSet::empty());
@@ -217,11 +310,18 @@ impl Reader {
                 }
                 "max_file_size" => match v.scalar().and_then(|s| s.parse::<u64>().ok()) {
                     Some(n) => cfg.max_file_size = n,
-                    None => self.bad(v.span, "`max_file_size` is a number of bytes", "expected a number"),
+                    None => self.bad(
+                        v.span,
+                        "`max_file_size` is a number of bytes",
+                        "expected a number",
+                    ),
                 },
                 other => self.bad(
                     k.span,
-                    format!("unknown configuration key `{other}`{}", suggest::did_you_mean(other, KEYS.iter().copied())),
+                    format!(
+                        "unknown configuration key `{other}`{}",
+                        suggest::did_you_mean(other, KEYS.iter().copied())
+                    ),
                     "unknown key",
                 ),
             }
@@ -260,16 +360,26 @@ impl Reader {
 
     fn code(&mut self, n: &Node) -> Option<Sp<String>> {
         match n.scalar() {
-            Some(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) => Some(Sp::new(s.to_string(), n.span)),
+            Some(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                Some(Sp::new(s.to_string(), n.span))
+            }
             _ => {
-                self.bad(n.span, "expected a rule code or prefix such as `PT001` or `PT`", "not a code");
+                self.bad(
+                    n.span,
+                    "expected a rule code or prefix such as `PT001` or `PT`",
+                    "not a code",
+                );
                 None
             }
         }
     }
 
     fn codes(&mut self, v: &Node) -> Vec<String> {
-        self.list(v).into_iter().filter_map(|n| self.code(n)).map(|s| s.value).collect()
+        self.list(v)
+            .into_iter()
+            .filter_map(|n| self.code(n))
+            .map(|s| s.value)
+            .collect()
     }
 
     fn glob(&mut self, n: &Node) -> Option<GlobMatcher> {

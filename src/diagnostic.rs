@@ -49,7 +49,10 @@ pub struct Label {
 
 impl Label {
     pub fn new(span: Span, message: impl Into<String>) -> Label {
-        Label { span, message: message.into() }
+        Label {
+            span,
+            message: message.into(),
+        }
     }
 }
 
@@ -68,7 +71,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(code: impl Into<String>, severity: Severity, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        code: impl Into<String>,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             code: code.into(),
             severity,
@@ -124,12 +132,42 @@ pub mod codes {
 
     /// (code, name, severity, summary) of every engine code.
     pub const ENGINE: &[(&str, &str, &str, &str)] = &[
-        (PARSE, "descriptor-syntax", "error", "a descriptor line or document that does not parse"),
-        (SCHEMA, "descriptor-schema", "error", "an unknown key or a value of the wrong type"),
-        (DUPLICATE, "duplicate-key", "warning", "a key (or a host) defined twice; the later one wins"),
-        (UNKNOWN_HOST, "unknown-host", "error", "a VM whose host or cluster is not in the inventory"),
-        (UNREADABLE, "unreadable-file", "error", "a file that cannot be read or checked (binary, too large, encrypted)"),
-        (UNUSED_SUPPRESSION, "unused-suppression", "warning", "a suppression comment that suppresses nothing"),
+        (
+            PARSE,
+            "descriptor-syntax",
+            "error",
+            "a descriptor line or document that does not parse",
+        ),
+        (
+            SCHEMA,
+            "descriptor-schema",
+            "error",
+            "an unknown key or a value of the wrong type",
+        ),
+        (
+            DUPLICATE,
+            "duplicate-key",
+            "warning",
+            "a key (or a host) defined twice; the later one wins",
+        ),
+        (
+            UNKNOWN_HOST,
+            "unknown-host",
+            "error",
+            "a VM whose host or cluster is not in the inventory",
+        ),
+        (
+            UNREADABLE,
+            "unreadable-file",
+            "error",
+            "a file that cannot be read or checked (binary, too large, encrypted)",
+        ),
+        (
+            UNUSED_SUPPRESSION,
+            "unused-suppression",
+            "warning",
+            "a suppression comment that suppresses nothing",
+        ),
     ];
 }
 
@@ -154,6 +192,10 @@ pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
 }
 
 fn compare_related(a: &[Label], b: &[Label]) -> Ordering {
-    let key = |l: &[Label]| l.iter().map(|x| (x.span, x.message.clone())).collect::<Vec<_>>();
+    let key = |l: &[Label]| {
+        l.iter()
+            .map(|x| (x.span, x.message.clone()))
+            .collect::<Vec<_>>()
+    };
     key(a).cmp(&key(b))
 }

@@ -30,15 +30,25 @@ pub fn classify(path: &Path) -> Option<Descriptor> {
     if name.ends_with(".vmx") {
         return Some(Descriptor::Vmx);
     }
-    for (suffix, kind) in [(".vm.yaml", "vm"), (".vm.yml", "vm"), (".host.yaml", "host"), (".host.yml", "host"), (".host.json", "host")] {
+    for (suffix, kind) in [
+        (".vm.yaml", "vm"),
+        (".vm.yml", "vm"),
+        (".host.yaml", "host"),
+        (".host.yml", "host"),
+        (".host.json", "host"),
+    ] {
         if name.ends_with(suffix) {
             return Some(Descriptor::Yaml(Some(kind)));
         }
     }
-    if name == ".vmlint.yaml" || name == ".pre-commit-hooks.yaml" || name == ".pre-commit-config.yaml" {
+    if name == ".vmlint.yaml"
+        || name == ".pre-commit-hooks.yaml"
+        || name == ".pre-commit-config.yaml"
+    {
         return None;
     }
-    (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json")).then_some(Descriptor::Yaml(None))
+    (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+        .then_some(Descriptor::Yaml(None))
 }
 
 pub struct Found {
@@ -108,23 +118,34 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| match e.raw_os_error() {
         Some(40) => "cannot be read: a symbolic link loop".to_string(),
-        _ if std::fs::symlink_metadata(path).is_ok() => "cannot be read: a dangling symbolic link".to_string(),
+        _ if std::fs::symlink_metadata(path).is_ok() => {
+            "cannot be read: a dangling symbolic link".to_string()
+        }
         _ => format!("cannot be read: {e}"),
     })?;
     if meta.is_dir() {
         return Err("is a directory, not a descriptor file".to_string());
     }
     if !meta.is_file() {
-        return Err("is not a regular file (a FIFO, socket or device), so it was not read".to_string());
+        return Err(
+            "is not a regular file (a FIFO, socket or device), so it was not read".to_string(),
+        );
     }
     if meta.len() > limit {
-        return Err(format!("is {} bytes, larger than the limit of {limit} bytes (`max_file_size` in .vmlint.yaml)", meta.len()));
+        return Err(format!(
+            "is {} bytes, larger than the limit of {limit} bytes (`max_file_size` in .vmlint.yaml)",
+            meta.len()
+        ));
     }
     let file = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
     let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot be read: {e}"))?;
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot be read: {e}"))?;
     if bytes.len() as u64 > limit {
-        return Err(format!("is larger than the limit of {limit} bytes (`max_file_size` in .vmlint.yaml)"));
+        return Err(format!(
+            "is larger than the limit of {limit} bytes (`max_file_size` in .vmlint.yaml)"
+        ));
     }
     Ok(bytes)
 }

@@ -5,8 +5,8 @@
 use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, Severity, codes};
 use crate::discover::{self, Descriptor};
-use crate::eval::{Compiled, driver};
 use crate::eval::value::{V, Val};
+use crate::eval::{Compiled, driver};
 use crate::lang::{check, parser};
 use crate::load::{self, Loaded};
 use crate::model::Placement;
@@ -21,16 +21,28 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The rule files embedded in the binary.
-pub const BUILTIN: &[(&str, &str)] = &[("rules/passthrough.rules", include_str!("../rules/passthrough.rules"))];
+pub const BUILTIN: &[(&str, &str)] = &[(
+    "rules/passthrough.rules",
+    include_str!("../rules/passthrough.rules"),
+)];
 
 /// Loads, parses and checks rules: the embedded pack (unless `builtin` is
 /// off) and every `.rules` file under `extra`. Any problem is an error of
 /// the rule files: the caller stops with exit code 2.
-pub fn load_rules(sources: &SourceMap, builtin: bool, extra: &[PathBuf], cfg: &Config) -> Result<Vec<Compiled>, Vec<Diagnostic>> {
+pub fn load_rules(
+    sources: &SourceMap,
+    builtin: bool,
+    extra: &[PathBuf],
+    cfg: &Config,
+) -> Result<Vec<Compiled>, Vec<Diagnostic>> {
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut diags = Vec::new();
     if builtin {
-        files.extend(BUILTIN.iter().map(|(p, t)| (PathBuf::from(p), (*t).to_string())));
+        files.extend(
+            BUILTIN
+                .iter()
+                .map(|(p, t)| (PathBuf::from(p), (*t).to_string())),
+        );
     }
     for root in extra {
         let mut found: Vec<PathBuf> = if root.is_dir() {
@@ -46,11 +58,18 @@ pub fn load_rules(sources: &SourceMap, builtin: bool, extra: &[PathBuf], cfg: &C
         };
         found.sort();
         for p in found {
-            match discover::read_limited(&p, cfg.max_file_size).map(|b| String::from_utf8_lossy(&b).into_owned()) {
+            match discover::read_limited(&p, cfg.max_file_size)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+            {
                 Ok(t) => files.push((p, t)),
                 Err(why) => {
                     let id = sources.add(&p, FileKind::Rules, "");
-                    diags.push(Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, Span::file_start(id), format!("rule file {why}")));
+                    diags.push(Diagnostic::new(
+                        codes::RULE_SYNTAX,
+                        Severity::Error,
+                        Span::file_start(id),
+                        format!("rule file {why}"),
+                    ));
                 }
             }
         }
@@ -65,7 +84,11 @@ pub fn load_rules(sources: &SourceMap, builtin: bool, extra: &[PathBuf], cfg: &C
     diags.extend(check::check_all(&mut rules));
     let mut compiled: Vec<Compiled> = rules.into_iter().map(Compiled::new).collect();
     diags.extend(apply_config(&mut compiled, cfg));
-    if diags.is_empty() { Ok(compiled) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(compiled)
+    } else {
+        Err(diags)
+    }
 }
 
 /// Applies `severity` and `params` of the configuration; a code or a
@@ -75,7 +98,10 @@ fn apply_config(rules: &mut [Compiled], cfg: &Config) -> Vec<Diagnostic> {
     let codes_known: Vec<String> = rules.iter().map(|c| c.rule.code.text.clone()).collect();
     for (code, sev) in &cfg.severity {
         let mut hit = false;
-        for c in rules.iter_mut().filter(|c| c.rule.code.text.starts_with(code.value.as_str())) {
+        for c in rules
+            .iter_mut()
+            .filter(|c| c.rule.code.text.starts_with(code.value.as_str()))
+        {
             c.severity = *sev;
             hit = true;
         }
@@ -91,13 +117,29 @@ fn apply_config(rules: &mut [Compiled], cfg: &Config) -> Vec<Diagnostic> {
         let Some(p) = c.rule.params.iter().find(|p| p.name.text == o.name.value) else {
             let names: Vec<&str> = c.rule.params.iter().map(|p| p.name.text.as_str()).collect();
             diags.push(
-                Diagnostic::new(codes::CONFIG, Severity::Error, o.name.span, format!("rule {} has no parameter `{}`{}", o.code.value, o.name.value, suggest::did_you_mean(&o.name.value, names.iter().copied())))
-                    .with_label("unknown parameter")
-                    .with_help(if names.is_empty() { "this rule has no parameters".to_string() } else { format!("its parameters are: {}", names.join(", ")) }),
+                Diagnostic::new(
+                    codes::CONFIG,
+                    Severity::Error,
+                    o.name.span,
+                    format!(
+                        "rule {} has no parameter `{}`{}",
+                        o.code.value,
+                        o.name.value,
+                        suggest::did_you_mean(&o.name.value, names.iter().copied())
+                    ),
+                )
+                .with_label("unknown parameter")
+                .with_help(if names.is_empty() {
+                    "this rule has no parameters".to_string()
+                } else {
+                    format!("its parameters are: {}", names.join(", "))
+                }),
             );
             continue;
         };
-        let want = p.ty.as_ref().and_then(|(t, _)| crate::lang::types::from_name(t));
+        let want =
+            p.ty.as_ref()
+                .and_then(|(t, _)| crate::lang::types::from_name(t));
         let default = crate::eval::literal(&p.default);
         match param_value(&o.value, want, &default) {
             Ok(v) => {
@@ -107,8 +149,16 @@ fn apply_config(rules: &mut [Compiled], cfg: &Config) -> Vec<Diagnostic> {
                 }
             }
             Err(expected) => diags.push(
-                Diagnostic::new(codes::CONFIG, Severity::Error, o.value.span, format!("parameter `{}` of {} must be {expected}", o.name.value, o.code.value))
-                    .with_label(format!("expected {expected}")),
+                Diagnostic::new(
+                    codes::CONFIG,
+                    Severity::Error,
+                    o.value.span,
+                    format!(
+                        "parameter `{}` of {} must be {expected}",
+                        o.name.value, o.code.value
+                    ),
+                )
+                .with_label(format!("expected {expected}")),
             ),
         }
     }
@@ -116,12 +166,24 @@ fn apply_config(rules: &mut [Compiled], cfg: &Config) -> Vec<Diagnostic> {
 }
 
 fn unknown_code(span: Span, code: &str, known: &[String]) -> Diagnostic {
-    Diagnostic::new(codes::CONFIG, Severity::Error, span, format!("no rule has the code `{code}`{}", suggest::did_you_mean(code, known.iter().map(String::as_str))))
-        .with_label("unknown code")
+    Diagnostic::new(
+        codes::CONFIG,
+        Severity::Error,
+        span,
+        format!(
+            "no rule has the code `{code}`{}",
+            suggest::did_you_mean(code, known.iter().map(String::as_str))
+        ),
+    )
+    .with_label("unknown code")
 }
 
 /// A configuration value for a parameter, of the parameter's type.
-fn param_value(n: &Node, want: Option<crate::lang::types::Ty>, default: &Val<'static>) -> Result<Val<'static>, &'static str> {
+fn param_value(
+    n: &Node,
+    want: Option<crate::lang::types::Ty>,
+    default: &Val<'static>,
+) -> Result<Val<'static>, &'static str> {
     use crate::lang::types::Ty;
     let want = want.unwrap_or(match default.v {
         V::Int(_) => Ty::Int,
@@ -142,9 +204,10 @@ fn param_value(n: &Node, want: Option<crate::lang::types::Ty>, default: &Val<'st
     };
     let v = match (&n.kind, want) {
         (_, _) if n.is_null() => Val::null(),
-        (NodeKind::Seq(items), Ty::List(_)) => {
-            Val::new(V::List(Arc::new(items.iter().filter_map(scalar).collect())), None)
-        }
+        (NodeKind::Seq(items), Ty::List(_)) => Val::new(
+            V::List(Arc::new(items.iter().filter_map(scalar).collect())),
+            None,
+        ),
         (NodeKind::Scalar { .. }, _) => scalar(n).ok_or("a value")?,
         _ => return Err("a single value"),
     };
@@ -186,7 +249,12 @@ pub fn run(sources: &SourceMap, cfg: &Config, rules: &[Compiled], input: Input) 
             let found = discover::discover(&paths, &cfg.exclude, &cfg.dir);
             for (p, why) in found.errors {
                 let id = sources.add(&p, FileKind::Yaml, "");
-                diags.push(Diagnostic::new(codes::UNREADABLE, Severity::Error, Span::file_start(id), format!("cannot check `{}`: {why}", p.display())));
+                diags.push(Diagnostic::new(
+                    codes::UNREADABLE,
+                    Severity::Error,
+                    Span::file_start(id),
+                    format!("cannot check `{}`: {why}", p.display()),
+                ));
             }
             (found.files, None)
         }
@@ -195,17 +263,31 @@ pub fn run(sources: &SourceMap, cfg: &Config, rules: &[Compiled], input: Input) 
     // the host inventory is always loaded, so that one VM file finds its host
     if !cfg.hosts.is_empty() {
         let hosts = discover::discover(&cfg.hosts, &cfg.exclude, &cfg.dir);
-        let have: std::collections::HashSet<PathBuf> = files.iter().map(|(p, _)| normalise(p)).collect();
-        files.extend(hosts.files.into_iter().filter(|(p, _)| !have.contains(&normalise(p))));
+        let have: std::collections::HashSet<PathBuf> =
+            files.iter().map(|(p, _)| normalise(p)).collect();
+        files.extend(
+            hosts
+                .files
+                .into_iter()
+                .filter(|(p, _)| !have.contains(&normalise(p))),
+        );
     }
     let files_checked = files.len() + usize::from(stdin.is_some());
     let mut loaded: Vec<(PathBuf, Loaded)> = files
         .par_iter()
-        .map(|(p, d)| (p.clone(), load::load_path(sources, p, *d, cfg.max_file_size)))
+        .map(|(p, d)| {
+            (
+                p.clone(),
+                load::load_path(sources, p, *d, cfg.max_file_size),
+            )
+        })
         .collect();
     if let Some((name, bytes)) = stdin {
         let d = discover::classify(&name).unwrap_or(Descriptor::Yaml(None));
-        loaded.push((name.clone(), load::load_bytes(sources, &name, d, &bytes, cfg.max_file_size)));
+        loaded.push((
+            name.clone(),
+            load::load_bytes(sources, &name, d, &bytes, cfg.max_file_size),
+        ));
     }
     let mut vms = Vec::new();
     let mut hosts = Vec::new();
@@ -226,11 +308,16 @@ pub fn run(sources: &SourceMap, cfg: &Config, rules: &[Compiled], input: Input) 
     let (inv, inv_diags) = Inventory::build(hosts, vms);
     diags.extend(inv_diags);
     diags.extend(driver::evaluate(&inv, rules));
-    diags.retain(|d| cfg.enabled(&d.code) && !cfg.ignored_in(&sources.get(d.primary.span.file).path, &d.code));
+    diags.retain(|d| {
+        cfg.enabled(&d.code) && !cfg.ignored_in(&sources.get(d.primary.span.file).path, &d.code)
+    });
     let mut diags = crate::suppress::apply(diags, sups, sources);
     diags.retain(|d| cfg.enabled(&d.code));
     diagnostic::sort(&mut diags, sources);
-    Outcome { diagnostics: diags, files_checked }
+    Outcome {
+        diagnostics: diags,
+        files_checked,
+    }
 }
 
 fn normalise(p: &Path) -> PathBuf {

@@ -31,15 +31,45 @@ pub fn load_path(sources: &SourceMap, path: &Path, desc: Descriptor, max_size: u
 }
 
 fn unreadable(id: FileId, msg: String) -> Diagnostic {
-    Diagnostic::new(codes::UNREADABLE, Severity::Error, Span::file_start(id), msg).with_label("not checked")
+    Diagnostic::new(
+        codes::UNREADABLE,
+        Severity::Error,
+        Span::file_start(id),
+        msg,
+    )
+    .with_label("not checked")
 }
 
-pub fn load_bytes(sources: &SourceMap, path: &Path, desc: Descriptor, bytes: &[u8], max_size: u64) -> Loaded {
+pub fn load_bytes(
+    sources: &SourceMap,
+    path: &Path,
+    desc: Descriptor,
+    bytes: &[u8],
+    max_size: u64,
+) -> Loaded {
     let mut out = Loaded::default();
     if bytes.iter().take(8192).any(|b| *b == 0) {
         let id = sources.add(path, desc.kind(), "");
         if matches!(desc, Descriptor::Vmx | Descriptor::Yaml(Some(_))) {
-            out.diags.push(unreadable(id, "this file is binary (it holds NUL bytes), so it was not checked".into()));
+            out.diags.push(unreadable(
+                id,
+                "this file is binary (it holds NUL bytes), so it was not checked".into(),
+            ));
+        }
+        return out;
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        if matches!(desc, Descriptor::Vmx | Descriptor::Yaml(Some(_))) {
+            let id = sources.add(path, desc.kind(), "");
+            out.diags.push(
+                Diagnostic::new(
+                    codes::UNREADABLE,
+                    Severity::Warning,
+                    Span::file_start(id),
+                    "this file is empty, so there is nothing to check",
+                )
+                .with_label("empty file"),
+            );
         }
         return out;
     }
@@ -56,8 +86,13 @@ fn load_vmx(sources: &SourceMap, path: &Path, bytes: &[u8], max_size: u64, out: 
     if let Some(note) = note {
         let at = text.find('\u{FFFD}').unwrap_or(0);
         out.diags.push(
-            Diagnostic::new(codes::PARSE, Severity::Warning, Span::new(id, at, at + '\u{FFFD}'.len_utf8()), format!("{note}; check the `.encoding` line"))
-                .with_label("undecodable bytes"),
+            Diagnostic::new(
+                codes::PARSE,
+                Severity::Warning,
+                Span::new(id, at, at + '\u{FFFD}'.len_utf8()),
+                format!("{note}; check the `.encoding` line"),
+            )
+            .with_label("undecodable bytes"),
         );
     }
     let file = vmx::parse(id, &text);
@@ -84,10 +119,19 @@ fn load_vmsd(sources: &SourceMap, vmx_path: &Path, max_size: u64) -> Option<vmx:
     Some(vmx::vmsd_snapshots(&vmx::parse(id, &text)))
 }
 
-fn load_yaml(sources: &SourceMap, path: &Path, default: Option<&'static str>, bytes: &[u8], out: &mut Loaded) {
+fn load_yaml(
+    sources: &SourceMap,
+    path: &Path,
+    default: Option<&'static str>,
+    bytes: &[u8],
+    out: &mut Loaded,
+) {
     let (text, bad_utf8) = match std::str::from_utf8(bytes) {
         Ok(t) => (t.to_string(), None),
-        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
+        Err(e) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(e.valid_up_to()),
+        ),
     };
     // a file that only might be a descriptor is read only if it says `kind: vm|host`
     if default.is_none() && !text.contains("kind") {
@@ -96,8 +140,13 @@ fn load_yaml(sources: &SourceMap, path: &Path, default: Option<&'static str>, by
     let id = sources.add(path, FileKind::Yaml, text.as_str());
     if let Some(at) = bad_utf8 {
         out.diags.push(
-            Diagnostic::new(codes::PARSE, Severity::Error, Span::new(id, at, at + 3), "this file is not valid UTF-8; the invalid bytes were replaced")
-                .with_label("invalid UTF-8"),
+            Diagnostic::new(
+                codes::PARSE,
+                Severity::Error,
+                Span::new(id, at, at + 3),
+                "this file is not valid UTF-8; the invalid bytes were replaced",
+            )
+            .with_label("invalid UTF-8"),
         );
     }
     let parsed = crate::yaml::parse(id, &text);

@@ -31,7 +31,9 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// `, did you mean `x`?` or nothing.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    closest(name, candidates).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default()
+    closest(name, candidates)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -41,8 +43,14 @@ mod tests {
     #[test]
     fn close_names_are_suggested_and_far_ones_not() {
         assert_eq!(distance("kitten", "sitting"), 3);
-        assert_eq!(closest("memroy_mb", ["memory_mb", "name"]), Some("memory_mb"));
+        assert_eq!(
+            closest("memroy_mb", ["memory_mb", "name"]),
+            Some("memory_mb")
+        );
         assert_eq!(closest("xyz", ["memory_mb"]), None);
-        assert_eq!(closest("use64bitmmio", ["use64bitMMIO"]), Some("use64bitMMIO"));
+        assert_eq!(
+            closest("use64bitmmio", ["use64bitMMIO"]),
+            Some("use64bitMMIO")
+        );
     }
 }

@@ -37,8 +37,15 @@ pub fn scan(file: FileId, text: &str) -> Vec<Suppression> {
                 out.push(p);
             }
         }
-        let Some(at) = line.find("vmlint: ignore").or_else(|| line.find("vmlint:ignore")) else { continue };
-        let Some(hash) = line[..at].rfind('#') else { continue };
+        let Some(at) = line
+            .find("vmlint: ignore")
+            .or_else(|| line.find("vmlint:ignore"))
+        else {
+            continue;
+        };
+        let Some(hash) = line[..at].rfind('#') else {
+            continue;
+        };
         if !line[hash + 1..at].trim().is_empty() {
             continue;
         }
@@ -52,15 +59,28 @@ pub fn scan(file: FileId, text: &str) -> Vec<Suppression> {
             .map(str::to_string)
             .collect();
         let span = Span::new(file, start + hash, start + line.len());
-        let s = Suppression { span, line: i + 1, codes, used: false };
-        if own_line { pending.push(s) } else { out.push(s) }
+        let s = Suppression {
+            span,
+            line: i + 1,
+            codes,
+            used: false,
+        };
+        if own_line {
+            pending.push(s)
+        } else {
+            out.push(s)
+        }
     }
     out
 }
 
 /// Drops the diagnostics a suppression covers and reports the suppressions
 /// that covered nothing (VL006).
-pub fn apply(diags: Vec<Diagnostic>, mut sups: HashMap<FileId, Vec<Suppression>>, sources: &SourceMap) -> Vec<Diagnostic> {
+pub fn apply(
+    diags: Vec<Diagnostic>,
+    mut sups: HashMap<FileId, Vec<Suppression>>,
+    sources: &SourceMap,
+) -> Vec<Diagnostic> {
     let mut kept = Vec::with_capacity(diags.len());
     for d in diags {
         let file = d.primary.span.file;
@@ -69,14 +89,20 @@ pub fn apply(diags: Vec<Diagnostic>, mut sups: HashMap<FileId, Vec<Suppression>>
             continue;
         };
         let (line, _) = sources.get(file).line_col(d.primary.span.start as usize);
-        let hit = list.iter_mut().find(|s| s.line == line && s.codes.iter().any(|c| d.code.starts_with(c.as_str())));
+        let hit = list
+            .iter_mut()
+            .find(|s| s.line == line && s.codes.iter().any(|c| d.code.starts_with(c.as_str())));
         match hit {
             Some(s) => s.used = true,
             None => kept.push(d),
         }
     }
     for s in sups.into_values().flatten().filter(|s| !s.used) {
-        let what = if s.codes.is_empty() { "no code".to_string() } else { s.codes.join(", ") };
+        let what = if s.codes.is_empty() {
+            "no code".to_string()
+        } else {
+            s.codes.join(", ")
+        };
         kept.push(
             Diagnostic::new(codes::UNUSED_SUPPRESSION, Severity::Warning, s.span, format!("this suppression ({what}) suppresses nothing"))
                 .with_label("unused suppression")
@@ -96,7 +122,13 @@ mod tests {
         let text = "# vmlint: ignore PT006 -- migration window\n\nsnapshots: [a]\npower_state: suspended # vmlint: ignore PT007,PT008\n";
         let s = scan(FileId(0), text);
         assert_eq!(s.len(), 2);
-        assert_eq!((s[0].line, s[0].codes.clone()), (3, vec!["PT006".to_string()]));
-        assert_eq!((s[1].line, s[1].codes.clone()), (4, vec!["PT007".to_string(), "PT008".to_string()]));
+        assert_eq!(
+            (s[0].line, s[0].codes.clone()),
+            (3, vec!["PT006".to_string()])
+        );
+        assert_eq!(
+            (s[1].line, s[1].codes.clone()),
+            (4, vec!["PT007".to_string(), "PT008".to_string()])
+        );
     }
 }

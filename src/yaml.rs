@@ -52,7 +52,10 @@ impl Node {
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?.iter().find(|(k, _)| k.scalar() == Some(key)).map(|(_, v)| v)
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.scalar() == Some(key))
+            .map(|(_, v)| v)
     }
 
     /// What kind of YAML value this is, for "expected X, found Y" messages.
@@ -83,8 +86,17 @@ pub struct Parsed {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, start: usize, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, key: Option<Node>, start: usize, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        start: usize,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        start: usize,
+        anchor: usize,
+    },
 }
 
 /// Parses every document of `text`. Problems become VL001 diagnostics; the
@@ -104,7 +116,8 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         Span::new(file, r.start, r.end)
     };
     let fail = |out: &mut Parsed, span: Span, msg: String| {
-        out.diagnostics.push(Diagnostic::new(codes::PARSE, Severity::Error, span, msg).with_label("here"));
+        out.diagnostics
+            .push(Diagnostic::new(codes::PARSE, Severity::Error, span, msg).with_label("here"));
     };
     for item in parser {
         let (event, espan) = match item {
@@ -112,7 +125,11 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             Err(e) => {
                 let m = e.marker();
                 let at = m.byte_offset().unwrap_or(0);
-                fail(&mut out, Span::new(file, at, at + 1), format!("YAML syntax error: {}", e.info()));
+                fail(
+                    &mut out,
+                    Span::new(file, at, at + 1),
+                    format!("YAML syntax error: {}", e.info()),
+                );
                 return out;
             }
         };
@@ -128,7 +145,11 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             }
             Event::DocumentStart(..) => {
                 if out.documents.len() >= MAX_DOCUMENTS {
-                    fail(&mut out, span, format!("more than {MAX_DOCUMENTS} documents in one file"));
+                    fail(
+                        &mut out,
+                        span,
+                        format!("more than {MAX_DOCUMENTS} documents in one file"),
+                    );
                     return out;
                 }
                 anchors.clear();
@@ -145,31 +166,60 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 return out;
             }
             Event::StreamStart | Event::StreamEnd | Event::Anchor(..) => continue,
-            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) if stack.len() >= MAX_DEPTH => {
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _)
+                if stack.len() >= MAX_DEPTH =>
+            {
                 let _ = anchor;
-                fail(&mut out, span, format!("nesting deeper than {MAX_DEPTH} levels"));
+                fail(
+                    &mut out,
+                    span,
+                    format!("nesting deeper than {MAX_DEPTH} levels"),
+                );
                 return out;
             }
             Event::SequenceStart(_, anchor, _) => {
-                stack.push(Frame::Seq { items: Vec::new(), start: span.start as usize, anchor });
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    start: span.start as usize,
+                    anchor,
+                });
                 continue;
             }
             Event::MappingStart(_, anchor, _) => {
-                stack.push(Frame::Map { entries: Vec::new(), key: None, start: span.start as usize, anchor });
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    start: span.start as usize,
+                    anchor,
+                });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = stack.pop() else { continue };
                 let (kind, start, anchor) = match frame {
-                    Frame::Seq { items, start, anchor } => (NodeKind::Seq(items), start, anchor),
-                    Frame::Map { entries, start, anchor, .. } => (NodeKind::Map(entries), start, anchor),
+                    Frame::Seq {
+                        items,
+                        start,
+                        anchor,
+                    } => (NodeKind::Seq(items), start, anchor),
+                    Frame::Map {
+                        entries,
+                        start,
+                        anchor,
+                        ..
+                    } => (NodeKind::Map(entries), start, anchor),
                 };
                 let end = match &kind {
                     NodeKind::Seq(v) => v.last().map_or(span.end as usize, |n| n.span.end as usize),
-                    NodeKind::Map(v) => v.last().map_or(span.end as usize, |(_, n)| n.span.end as usize),
+                    NodeKind::Map(v) => v
+                        .last()
+                        .map_or(span.end as usize, |(_, n)| n.span.end as usize),
                     NodeKind::Scalar { .. } => span.end as usize,
                 };
-                let node = Node { kind, span: Span::new(file, start, end.max(start)) };
+                let node = Node {
+                    kind,
+                    span: Span::new(file, start, end.max(start)),
+                };
                 if anchor != 0 {
                     anchors.insert(anchor, node.clone());
                 }
@@ -177,7 +227,10 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             }
             Event::Scalar(text, style, anchor, _) => {
                 let node = Node {
-                    kind: NodeKind::Scalar { text: text.into_owned(), plain: style == ScalarStyle::Plain },
+                    kind: NodeKind::Scalar {
+                        text: text.into_owned(),
+                        plain: style == ScalarStyle::Plain,
+                    },
                     span,
                 };
                 if anchor != 0 {
@@ -189,7 +242,13 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 Some(target) => {
                     let size = count_nodes(target);
                     if nodes.saturating_add(size) > MAX_NODES {
-                        fail(&mut out, span, format!("aliases expand to more than {MAX_NODES} nodes (an alias bomb?)"));
+                        fail(
+                            &mut out,
+                            span,
+                            format!(
+                                "aliases expand to more than {MAX_NODES} nodes (an alias bomb?)"
+                            ),
+                        );
                         return out;
                     }
                     nodes += size;
@@ -206,7 +265,11 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
         };
         nodes += 1;
         if nodes > MAX_NODES {
-            fail(&mut out, span, format!("more than {MAX_NODES} nodes in one file"));
+            fail(
+                &mut out,
+                span,
+                format!("more than {MAX_NODES} nodes in one file"),
+            );
             return out;
         }
         match stack.last_mut() {
@@ -246,7 +309,7 @@ fn count_nodes(node: &Node) -> usize {
 mod tests {
     use super::*;
 
-    fn slice<'a>(text: &'a str, span: Span) -> &'a str {
+    fn slice(text: &str, span: Span) -> &str {
         &text[span.range()]
     }
 

@@ -11,7 +11,9 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 pub fn run(args: &CheckArgs) -> ExitStatus {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build();
     match pool {
         Ok(pool) => pool.install(|| check(args)),
         Err(_) => check(args),
@@ -20,18 +22,33 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
 
 fn check(args: &CheckArgs) -> ExitStatus {
     let sources = SourceMap::new();
-    let (cfg, rules) = match setup(&sources, &args.rules) {
+    let (mut cfg, rules) = match setup(&sources, &args.rules) {
         Ok(x) => x,
         Err(status) => return status,
     };
+    if !args.select.is_empty() {
+        cfg.select = args.select.clone();
+    }
+    cfg.ignore.extend(args.ignore.iter().cloned());
     let input = if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
         let mut bytes = Vec::new();
         let limit = cfg.max_file_size;
-        if std::io::stdin().lock().take(limit + 1).read_to_end(&mut bytes).is_err() {
+        if std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .is_err()
+        {
             eprintln!("vmlint: cannot read stdin");
             return ExitStatus::Error;
         }
-        Input::Stdin { name: args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("stdin.vm.yaml")), bytes }
+        Input::Stdin {
+            name: args
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("stdin.vm.yaml")),
+            bytes,
+        }
     } else {
         Input::Paths(args.paths.clone())
     };
@@ -41,7 +58,12 @@ fn check(args: &CheckArgs) -> ExitStatus {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let text = render::render(args.format, &outcome.diagnostics, &sources, &Options { color, width: 100 });
+    let text = render::render(
+        args.format,
+        &outcome.diagnostics,
+        &sources,
+        &Options { color, width: 100 },
+    );
     emit(&text);
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),

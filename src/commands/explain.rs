@@ -22,7 +22,11 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
             Some((Target::Host, _)) => "hosts",
             _ => "VMs",
         };
-        let _ = writeln!(out, "{} {} ({}, checks {on})\n", r.code.text, r.slug.text, c.severity);
+        let _ = writeln!(
+            out,
+            "{} {} ({}, checks {on})\n",
+            r.code.text, r.slug.text, c.severity
+        );
         let _ = writeln!(out, "{}\n", crate::eval::summary(c));
         if let Some(d) = &r.docs {
             let _ = writeln!(out, "{d}\n");
@@ -31,7 +35,11 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
             let _ = writeln!(out, "How to fix: {h}\n");
         }
         if !r.params.is_empty() {
-            let _ = writeln!(out, "Parameters (override in .vmlint.yaml under `params: {{ {}: {{ ... }} }}`):", r.code.text);
+            let _ = writeln!(
+                out,
+                "Parameters (override in .vmlint.yaml under `params: {{ {}: {{ ... }} }}`):",
+                r.code.text
+            );
             for (p, (_, v)) in r.params.iter().zip(&c.params) {
                 let _ = writeln!(out, "  {} = {v}", p.name.text);
             }
@@ -47,7 +55,14 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
         emit(&format!("{c} {name} ({sev}, engine)\n\n{summary}\n"));
         return ExitStatus::Clean;
     }
-    let known: Vec<&str> = rules.iter().map(|c| c.rule.code.text.as_str()).chain(ENGINE.iter().map(|e| e.0)).collect();
-    eprintln!("vmlint: no rule has the code `{code}`{}", suggest::did_you_mean(&code_up, known));
+    let known: Vec<&str> = rules
+        .iter()
+        .map(|c| c.rule.code.text.as_str())
+        .chain(ENGINE.iter().map(|e| e.0))
+        .collect();
+    eprintln!(
+        "vmlint: no rule has the code `{code}`{}",
+        suggest::did_you_mean(&code_up, known)
+    );
     ExitStatus::Error
 }

@@ -59,7 +59,10 @@ pub fn fail(diags: &[Diagnostic], sources: &SourceMap) -> ExitStatus {
 
 pub fn stderr_options() -> Options {
     use std::io::IsTerminal;
-    Options { color: std::io::stderr().is_terminal(), width: 100 }
+    Options {
+        color: std::io::stderr().is_terminal(),
+        width: 100,
+    }
 }
 
 /// The configuration and the checked rules, or the errors that stop the run.
@@ -67,6 +70,7 @@ pub fn setup(sources: &SourceMap, args: &RuleArgs) -> Result<(Config, Vec<Compil
     let cfg = config::load(args.config.as_deref(), sources).map_err(|d| fail(&d, sources))?;
     let mut extra = cfg.rules.clone();
     extra.extend(args.rules.iter().cloned());
-    let rules = crate::engine::load_rules(sources, cfg.builtin && !args.no_builtin, &extra, &cfg).map_err(|d| fail(&d, sources))?;
+    let rules = crate::engine::load_rules(sources, cfg.builtin && !args.no_builtin, &extra, &cfg)
+        .map_err(|d| fail(&d, sources))?;
     Ok((cfg, rules))
 }

@@ -15,7 +15,14 @@ pub fn run(args: &RuleArgs) -> ExitStatus {
     };
     let mut out = String::new();
     for c in &rules {
-        let _ = writeln!(out, "{:<7} {:<40} {:<8} {}", c.rule.code.text, c.rule.slug.text, c.severity, crate::eval::summary(c));
+        let _ = writeln!(
+            out,
+            "{:<7} {:<40} {:<8} {}",
+            c.rule.code.text,
+            c.rule.slug.text,
+            c.severity,
+            crate::eval::summary(c)
+        );
     }
     for (code, name, sev, summary) in ENGINE {
         let _ = writeln!(out, "{code:<7} {name:<40} {sev:<8} {summary}");

@@ -38,10 +38,20 @@ pub fn expectations(file: FileId, text: &str) -> Vec<Expectation> {
             }
             continue;
         }
-        let Some(codes) = t.trim_start_matches('#').trim_start().strip_prefix("expect:") else { continue };
+        let Some(codes) = t
+            .trim_start_matches('#')
+            .trim_start()
+            .strip_prefix("expect:")
+        else {
+            continue;
+        };
         let at = start + (line.len() - t.len());
         for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-            pending.push(Expectation { span: Span::new(file, at, start + line.len()), line: 0, code: code.to_string() });
+            pending.push(Expectation {
+                span: Span::new(file, at, start + line.len()),
+                line: 0,
+                code: code.to_string(),
+            });
         }
     }
     out
@@ -66,7 +76,9 @@ pub fn verdict(sources: &SourceMap, found: &[Diagnostic]) -> Verdict {
         }
         for e in expectations(id, &f.text) {
             expected += 1;
-            want.entry((id, e.line, e.code.clone())).or_default().push(e);
+            want.entry((id, e.line, e.code.clone()))
+                .or_default()
+                .push(e);
         }
     }
     let mut unexpected = Vec::new();
@@ -83,11 +95,23 @@ pub fn verdict(sources: &SourceMap, found: &[Diagnostic]) -> Verdict {
         .into_values()
         .flatten()
         .map(|e| {
-            Diagnostic::new(e.code.clone(), Severity::Error, e.span, format!("expected {} on line {}, but it was not reported", e.code, e.line))
-                .with_label("this expectation was not met")
+            Diagnostic::new(
+                e.code.clone(),
+                Severity::Error,
+                e.span,
+                format!(
+                    "expected {} on line {}, but it was not reported",
+                    e.code, e.line
+                ),
+            )
+            .with_label("this expectation was not met")
         })
         .collect();
-    Verdict { expected, missing, unexpected }
+    Verdict {
+        expected,
+        missing,
+        unexpected,
+    }
 }
 
 pub fn run(paths: &[PathBuf], args: &RuleArgs) -> ExitStatus {
@@ -106,11 +130,23 @@ pub fn run(paths: &[PathBuf], args: &RuleArgs) -> ExitStatus {
     }
     if !v.unexpected.is_empty() {
         out.push_str("unexpected (reported, not expected):\n\n");
-        out.push_str(&render::render(Format::Human, &v.unexpected, &sources, &opts));
+        out.push_str(&render::render(
+            Format::Human,
+            &v.unexpected,
+            &sources,
+            &opts,
+        ));
     }
     let failed = v.missing.len() + v.unexpected.len();
     let passed = v.expected - v.missing.len();
-    out.push_str(&format!("{} fixture files: {passed} passed, {failed} failed\n", outcome.files_checked));
+    out.push_str(&format!(
+        "{} fixture files: {passed} passed, {failed} failed\n",
+        outcome.files_checked
+    ));
     emit(&out);
-    if failed == 0 { ExitStatus::Clean } else { ExitStatus::Findings }
+    if failed == 0 {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    }
 }

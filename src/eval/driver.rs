@@ -11,8 +11,14 @@ use crate::model::inventory::Inventory;
 use rayon::prelude::*;
 
 pub fn evaluate(inv: &Inventory, rules: &[Compiled]) -> Vec<Diagnostic> {
-    let vm_rules: Vec<&Compiled> = rules.iter().filter(|c| matches!(c.rule.target, Some((Target::Vm, _)))).collect();
-    let host_rules: Vec<&Compiled> = rules.iter().filter(|c| matches!(c.rule.target, Some((Target::Host, _)))).collect();
+    let vm_rules: Vec<&Compiled> = rules
+        .iter()
+        .filter(|c| matches!(c.rule.target, Some((Target::Vm, _))))
+        .collect();
+    let host_rules: Vec<&Compiled> = rules
+        .iter()
+        .filter(|c| matches!(c.rule.target, Some((Target::Host, _))))
+        .collect();
     let ctx = Ctx { inv };
     let mut out: Vec<Diagnostic> = (0..inv.vms.len())
         .into_par_iter()
@@ -36,7 +42,9 @@ pub fn evaluate(inv: &Inventory, rules: &[Compiled]) -> Vec<Diagnostic> {
 fn check_vm(ctx: &Ctx<'_>, vi: usize, rules: &[&Compiled]) -> Vec<Diagnostic> {
     let inv = ctx.inv;
     let mut found = Vec::new();
-    let Some(vm) = inv.vms.get(vi) else { return found };
+    let Some(vm) = inv.vms.get(vi) else {
+        return found;
+    };
     let subject = Val::new(V::Rec(Rec::Vm(vi, vm)), Some(vm.span));
     let hosts = inv.vm_hosts.get(vi).map_or(&[][..], Vec::as_slice);
     for c in rules {
@@ -60,7 +68,9 @@ fn check_vm(ctx: &Ctx<'_>, vi: usize, rules: &[&Compiled]) -> Vec<Diagnostic> {
         if let Some(first) = rest.next() {
             let others: Vec<Vec<Diagnostic>> = rest.collect();
             found.extend(first.into_iter().filter(|d| {
-                others.iter().all(|o| o.iter().any(|x| x.primary.span == d.primary.span))
+                others
+                    .iter()
+                    .all(|o| o.iter().any(|x| x.primary.span == d.primary.span))
             }));
         }
     }

@@ -40,7 +40,16 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Int,
         regex_arg: None,
         doc: "the number of items of a list: `count(vm.passthrough)`; `count(d in LIST, COND)` counts those that satisfy COND",
-        call: |a, _| Val::new(V::Int(a.first().and_then(Val::as_list).map_or(0, |l| l.len() as i64)), None),
+        call: |a, _| {
+            Val::new(
+                V::Int(
+                    a.first()
+                        .and_then(Val::as_list)
+                        .map_or(0, |l| l.len() as i64),
+                ),
+                None,
+            )
+        },
     },
     FuncDef {
         name: "len",
@@ -75,7 +84,12 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Bool,
         regex_arg: None,
         doc: "whether the first string starts with the second: `starts_with(vm.name, \"prod-\")`",
-        call: |a, _| Val::bool(matches!((str_arg(a, 0), str_arg(a, 1)), (Some(s), Some(p)) if s.starts_with(p)), None),
+        call: |a, _| {
+            Val::bool(
+                matches!((str_arg(a, 0), str_arg(a, 1)), (Some(s), Some(p)) if s.starts_with(p)),
+                None,
+            )
+        },
     },
     FuncDef {
         name: "ends_with",
@@ -83,7 +97,12 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Bool,
         regex_arg: None,
         doc: "whether the first string ends with the second",
-        call: |a, _| Val::bool(matches!((str_arg(a, 0), str_arg(a, 1)), (Some(s), Some(p)) if s.ends_with(p)), None),
+        call: |a, _| {
+            Val::bool(
+                matches!((str_arg(a, 0), str_arg(a, 1)), (Some(s), Some(p)) if s.ends_with(p)),
+                None,
+            )
+        },
     },
     FuncDef {
         name: "contains",
@@ -91,7 +110,12 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Bool,
         regex_arg: None,
         doc: "whether the first string contains the second",
-        call: |a, _| Val::bool(matches!((str_arg(a, 0), str_arg(a, 1)), (Some(s), Some(p)) if s.contains(p)), None),
+        call: |a, _| {
+            Val::bool(
+                matches!((str_arg(a, 0), str_arg(a, 1)), (Some(s), Some(p)) if s.contains(p)),
+                None,
+            )
+        },
     },
     FuncDef {
         name: "capture",
@@ -103,7 +127,9 @@ pub static FUNCTIONS: &[FuncDef] = &[
             (Some(s), Some(re)) => re
                 .captures(s)
                 .and_then(|c| c.get(1).or_else(|| c.get(0)))
-                .map_or(Val::null(), |m| Val::new(owned(m.as_str().to_string()), None)),
+                .map_or(Val::null(), |m| {
+                    Val::new(owned(m.as_str().to_string()), None)
+                }),
             _ => Val::null(),
         },
     },
@@ -114,8 +140,11 @@ pub static FUNCTIONS: &[FuncDef] = &[
         regex_arg: None,
         doc: "the item of the list closest to the string, if it is close enough to be a typo (for \"did you mean\"), else null",
         call: |a, _| {
-            let (Some(s), Some(l)) = (str_arg(a, 0), a.get(1).and_then(Val::as_list)) else { return Val::null() };
-            suggest::closest(s, l.iter().filter_map(Val::as_str)).map_or(Val::null(), |c| Val::new(owned(c.to_string()), None))
+            let (Some(s), Some(l)) = (str_arg(a, 0), a.get(1).and_then(Val::as_list)) else {
+                return Val::null();
+            };
+            suggest::closest(s, l.iter().filter_map(Val::as_str))
+                .map_or(Val::null(), |c| Val::new(owned(c.to_string()), None))
         },
     },
     FuncDef {
@@ -135,7 +164,11 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Version,
         regex_arg: None,
         doc: "a string read as an ESXi version (`8.0.2`, `8.0 U2`), or null",
-        call: |a, _| str_arg(a, 0).and_then(Version::parse).map_or(Val::null(), |v| Val::new(V::Version(v), None)),
+        call: |a, _| {
+            str_arg(a, 0)
+                .and_then(Version::parse)
+                .map_or(Val::null(), |v| Val::new(V::Version(v), None))
+        },
     },
     FuncDef {
         name: "text",
@@ -143,7 +176,10 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Str,
         regex_arg: None,
         doc: "any value as it reads in a message, to join with `+`: `\"version \" + text(vm.hardware_version)`",
-        call: |a, _| a.first().map_or(Val::null(), |v| Val::new(owned(v.to_string()), None)),
+        call: |a, _| {
+            a.first()
+                .map_or(Val::null(), |v| Val::new(owned(v.to_string()), None))
+        },
     },
     FuncDef {
         name: "hex",
@@ -151,7 +187,11 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Str,
         regex_arg: None,
         doc: "a number written as a PCI id: `hex(4318)` is `0x10de`",
-        call: |a, _| a.first().and_then(Val::as_int).map_or(Val::null(), |i| Val::new(owned(format!("{i:#06x}")), None)),
+        call: |a, _| {
+            a.first()
+                .and_then(Val::as_int)
+                .map_or(Val::null(), |i| Val::new(owned(format!("{i:#06x}")), None))
+        },
     },
     FuncDef {
         name: "min",
@@ -159,7 +199,10 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Int,
         regex_arg: None,
         doc: "the smaller of two numbers",
-        call: |a, _| match (a.first().and_then(Val::as_int), a.get(1).and_then(Val::as_int)) {
+        call: |a, _| match (
+            a.first().and_then(Val::as_int),
+            a.get(1).and_then(Val::as_int),
+        ) {
             (Some(x), Some(y)) => Val::new(V::Int(x.min(y)), None),
             _ => Val::null(),
         },
@@ -170,7 +213,10 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Int,
         regex_arg: None,
         doc: "the larger of two numbers",
-        call: |a, _| match (a.first().and_then(Val::as_int), a.get(1).and_then(Val::as_int)) {
+        call: |a, _| match (
+            a.first().and_then(Val::as_int),
+            a.get(1).and_then(Val::as_int),
+        ) {
             (Some(x), Some(y)) => Val::new(V::Int(x.max(y)), None),
             _ => Val::null(),
         },

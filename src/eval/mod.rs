@@ -26,9 +26,17 @@ pub struct Compiled {
 
 impl Compiled {
     pub fn new(rule: Rule) -> Compiled {
-        let params = rule.params.iter().map(|p| (p.slot, literal(&p.default))).collect();
+        let params = rule
+            .params
+            .iter()
+            .map(|p| (p.slot, literal(&p.default)))
+            .collect();
         let severity = rule.severity;
-        Compiled { rule, params, severity }
+        Compiled {
+            rule,
+            params,
+            severity,
+        }
     }
 }
 
@@ -42,13 +50,21 @@ pub fn literal(e: &Expr) -> Val<'static> {
             ExprKind::Int(i) => Val::new(V::Int(-i), None),
             _ => Val::null(),
         },
-        ExprKind::List(items) => Val::new(V::List(Arc::new(items.iter().map(literal).collect())), None),
+        ExprKind::List(items) => {
+            Val::new(V::List(Arc::new(items.iter().map(literal).collect())), None)
+        }
         _ => Val::null(),
     }
 }
 
 /// Runs one rule on one subject. `host` is the VM's host for VM rules.
-pub fn run<'a>(c: &Compiled, subject: Val<'a>, host: Val<'a>, ctx: &Ctx<'a>, out: &mut Vec<Diagnostic>) {
+pub fn run<'a>(
+    c: &Compiled,
+    subject: Val<'a>,
+    host: Val<'a>,
+    ctx: &Ctx<'a>,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut env: Vec<Val<'a>> = vec![Val::null(); c.rule.info.slots.max(2)];
     env[crate::lang::check::SLOT_SUBJECT] = subject;
     env[crate::lang::check::SLOT_HOST] = host;
@@ -79,7 +95,9 @@ impl<'a> Eval<'_, 'a> {
             return;
         };
         match step {
-            Step::For { list, filter, slot, .. } => {
+            Step::For {
+                list, filter, slot, ..
+            } => {
                 let l = self.eval(list);
                 let Some(items) = l.as_list() else { return };
                 for item in items.iter() {
@@ -113,7 +131,9 @@ impl<'a> Eval<'_, 'a> {
             Some(e) => self.eval(e),
             None => verdict,
         };
-        let subject_span = self.env[0].span.unwrap_or(Span::file_start(crate::source::FileId(0)));
+        let subject_span = self.env[0]
+            .span
+            .unwrap_or(Span::file_start(crate::source::FileId(0)));
         let span = at.span.unwrap_or(subject_span);
         let message = match (&c.rule.message, &c.rule.summary) {
             (Some(t), _) | (None, Some(t)) => self.render(t),
@@ -178,7 +198,11 @@ impl<'a> Eval<'_, 'a> {
                         None => Val::null(),
                     },
                     // a field of a missing record is missing at the same place
-                    _ => Val { v: V::Null, span: b.span, missing: b.span.is_some() },
+                    _ => Val {
+                        v: V::Null,
+                        span: b.span,
+                        missing: b.span.is_some(),
+                    },
                 }
             }
             ExprKind::Index(base, idx) => {
@@ -217,7 +241,9 @@ impl<'a> Eval<'_, 'a> {
                     let b = self.eval(body);
                     match q {
                         Quant::Any if b.is_true() => return Val::bool(true, None).at(&b),
-                        Quant::Find if b.is_true() => return self.env.get(slot).cloned().unwrap_or_else(Val::null),
+                        Quant::Find if b.is_true() => {
+                            return self.env.get(slot).cloned().unwrap_or_else(Val::null);
+                        }
                         Quant::All if !b.is_true() => return Val::bool(false, None).at(&b),
                         Quant::None if b.is_true() => return Val::bool(false, None).at(&b),
                         Quant::Count if b.is_true() => count += 1,
@@ -235,13 +261,20 @@ impl<'a> Eval<'_, 'a> {
                 Val::new(v, None).at(&l)
             }
             ExprKind::Call(_, args) => {
-                let Res::Func(fi) = e.res else { return Val::null() };
-                let Some(f) = functions::FUNCTIONS.get(fi) else { return Val::null() };
+                let Res::Func(fi) = e.res else {
+                    return Val::null();
+                };
+                let Some(f) = functions::FUNCTIONS.get(fi) else {
+                    return Val::null();
+                };
                 let vals: Vec<Val<'a>> = args.iter().map(|a| self.eval(a)).collect();
-                let re = f.regex_arg.and_then(|i| args.get(i)).and_then(|a| match &a.res {
-                    Res::Regex(r) => Some(r.as_ref()),
-                    _ => None,
-                });
+                let re = f
+                    .regex_arg
+                    .and_then(|i| args.get(i))
+                    .and_then(|a| match &a.res {
+                        Res::Regex(r) => Some(r.as_ref()),
+                        _ => None,
+                    });
                 let out = (f.call)(&vals, re);
                 match vals.iter().find(|v| v.span.is_some()) {
                     Some(src) if out.span.is_none() => out.at(src),
@@ -261,16 +294,26 @@ impl<'a> Eval<'_, 'a> {
         }
         let b = self.eval(r);
         // the result is located at the operand that came from a descriptor
-        let src = if matches!(op, And | Or) || a.span.is_none() { &b } else { &a };
+        let src = if matches!(op, And | Or) || a.span.is_none() {
+            &b
+        } else {
+            &a
+        };
         let src = if src.span.is_none() { &a } else { src };
         let v = match op {
             And | Or => V::Bool(b.is_true()),
             Eq => V::Bool(equal(&a.v, &b.v)),
             Ne => V::Bool(!equal(&a.v, &b.v)),
             Lt => V::Bool(order(&a.v, &b.v) == Some(Ordering::Less)),
-            Le => V::Bool(matches!(order(&a.v, &b.v), Some(Ordering::Less | Ordering::Equal))),
+            Le => V::Bool(matches!(
+                order(&a.v, &b.v),
+                Some(Ordering::Less | Ordering::Equal)
+            )),
             Gt => V::Bool(order(&a.v, &b.v) == Some(Ordering::Greater)),
-            Ge => V::Bool(matches!(order(&a.v, &b.v), Some(Ordering::Greater | Ordering::Equal))),
+            Ge => V::Bool(matches!(
+                order(&a.v, &b.v),
+                Some(Ordering::Greater | Ordering::Equal)
+            )),
             In | NotIn => {
                 let found = match (&a.v, &b.v) {
                     (_, V::List(items)) => items.iter().any(|x| equal(&a.v, &x.v)),
@@ -324,18 +367,28 @@ fn index<'a>(base: &Val<'a>, idx: &Val<'a>) -> Val<'a> {
         None => Val::null(),
     };
     match (&base.v, &idx.v) {
-        (V::List(items), V::Int(i)) => usize::try_from(*i).ok().and_then(|i| items.get(i)).cloned().unwrap_or_else(missing),
+        (V::List(items), V::Int(i)) => usize::try_from(*i)
+            .ok()
+            .and_then(|i| items.get(i))
+            .cloned()
+            .unwrap_or_else(missing),
         (V::List(items), V::Pci(_) | V::Str(_)) => items
             .iter()
             .find(|x| match &x.v {
-                V::Rec(Rec::HostPci(p)) => p.address.as_ref().is_some_and(|a| equal(&V::Pci(a.value), &idx.v)),
+                V::Rec(Rec::HostPci(p)) => p
+                    .address
+                    .as_ref()
+                    .is_some_and(|a| equal(&V::Pci(a.value), &idx.v)),
                 V::Rec(Rec::Vm(_, vm)) => matches!(&idx.v, V::Str(s) if vm.label() == s.as_ref()),
                 _ => false,
             })
             .cloned()
             .unwrap_or_else(missing),
         (V::Raw(raw), V::Str(key)) => match raw.get(key) {
-            Some(e) => Val::new(V::Str(Cow::Borrowed(e.value.value.as_str())), Some(e.value.span)),
+            Some(e) => Val::new(
+                V::Str(Cow::Borrowed(e.value.value.as_str())),
+                Some(e.value.span),
+            ),
             None => missing(),
         },
         _ => missing(),
@@ -344,7 +397,9 @@ fn index<'a>(base: &Val<'a>, idx: &Val<'a>) -> Val<'a> {
 
 /// A rule's summary with its parameters filled in, for `vmlint rules`.
 pub fn summary(c: &Compiled) -> String {
-    let Some(t) = &c.rule.summary else { return c.rule.slug.text.replace('-', " ") };
+    let Some(t) = &c.rule.summary else {
+        return c.rule.slug.text.replace('-', " ");
+    };
     let inv = crate::model::inventory::Inventory::default();
     let ctx = Ctx { inv: &inv };
     let mut env: Vec<Val<'_>> = vec![Val::null(); c.rule.info.slots.max(2)];

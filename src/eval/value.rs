@@ -56,16 +56,28 @@ pub struct Val<'a> {
 
 impl<'a> Val<'a> {
     pub fn new(v: V<'a>, span: Option<Span>) -> Val<'a> {
-        Val { v, span, missing: false }
+        Val {
+            v,
+            span,
+            missing: false,
+        }
     }
 
     pub fn null() -> Val<'a> {
-        Val { v: V::Null, span: None, missing: false }
+        Val {
+            v: V::Null,
+            span: None,
+            missing: false,
+        }
     }
 
     /// An absent key, located at its parent.
     pub fn missing(parent: Span) -> Val<'a> {
-        Val { v: V::Null, span: Some(parent), missing: true }
+        Val {
+            v: V::Null,
+            span: Some(parent),
+            missing: true,
+        }
     }
 
     pub fn bool(b: bool, span: Option<Span>) -> Val<'a> {
@@ -119,10 +131,16 @@ pub fn equal(a: &V<'_>, b: &V<'_>) -> bool {
         (V::Str(x), V::Str(y)) => x == y,
         (V::Version(x), V::Version(y)) => x == y,
         (V::Pci(x), V::Pci(y)) => x == y,
-        (V::Version(x), V::Str(s)) | (V::Str(s), V::Version(x)) => Version::parse(s).is_some_and(|v| v == *x),
-        (V::Pci(x), V::Str(s)) | (V::Str(s), V::Pci(x)) => PciAddr::parse(s).is_some_and(|p| p == *x),
+        (V::Version(x), V::Str(s)) | (V::Str(s), V::Version(x)) => {
+            Version::parse(s).is_some_and(|v| v == *x)
+        }
+        (V::Pci(x), V::Str(s)) | (V::Str(s), V::Pci(x)) => {
+            PciAddr::parse(s).is_some_and(|p| p == *x)
+        }
         (V::Rec(x), V::Rec(y)) => x.same(y),
-        (V::List(x), V::List(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| equal(&a.v, &b.v)),
+        (V::List(x), V::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| equal(&a.v, &b.v))
+        }
         _ => false,
     }
 }
@@ -138,7 +156,9 @@ impl fmt::Display for Val<'_> {
             V::Version(v) => write!(f, "{v}"),
             V::Pci(p) => write!(f, "{p}"),
             V::Rec(Rec::Vm(_, vm)) => f.write_str(vm.label()),
-            V::Rec(Rec::Host(_, h)) => f.write_str(h.name.as_ref().map_or("?", |n| n.value.as_str())),
+            V::Rec(Rec::Host(_, h)) => {
+                f.write_str(h.name.as_ref().map_or("?", |n| n.value.as_str()))
+            }
             V::Rec(Rec::Device(d)) => match &d.address {
                 Some(a) => write!(f, "{}", a.value),
                 None => write!(f, "device {}", d.index),
@@ -164,15 +184,21 @@ impl fmt::Display for Val<'_> {
 
 /// Conversions from the model's optional spanned fields.
 pub fn int<'a>(v: &Option<Sp<i64>>, parent: Span) -> Val<'a> {
-    v.as_ref().map_or(Val::missing(parent), |s| Val::new(V::Int(s.value), Some(s.span)))
+    v.as_ref().map_or(Val::missing(parent), |s| {
+        Val::new(V::Int(s.value), Some(s.span))
+    })
 }
 
 pub fn boolean<'a>(v: &Option<Sp<bool>>, parent: Span) -> Val<'a> {
-    v.as_ref().map_or(Val::missing(parent), |s| Val::new(V::Bool(s.value), Some(s.span)))
+    v.as_ref().map_or(Val::missing(parent), |s| {
+        Val::new(V::Bool(s.value), Some(s.span))
+    })
 }
 
 pub fn string<'a>(v: &'a Option<Sp<String>>, parent: Span) -> Val<'a> {
-    v.as_ref().map_or(Val::missing(parent), |s| Val::new(V::Str(Cow::Borrowed(&s.value)), Some(s.span)))
+    v.as_ref().map_or(Val::missing(parent), |s| {
+        Val::new(V::Str(Cow::Borrowed(&s.value)), Some(s.span))
+    })
 }
 
 pub fn list<'a>(items: Vec<Val<'a>>, span: Span) -> Val<'a> {

@@ -60,8 +60,17 @@ pub struct Param {
 
 #[derive(Clone, Debug)]
 pub enum Step {
-    For { var: Name, list: Expr, filter: Option<Expr>, slot: usize },
-    Let { var: Name, value: Expr, slot: usize },
+    For {
+        var: Name,
+        list: Expr,
+        filter: Option<Expr>,
+        slot: usize,
+    },
+    Let {
+        var: Name,
+        value: Expr,
+        slot: usize,
+    },
     When(Expr),
 }
 
@@ -86,7 +95,11 @@ pub struct Expr {
 
 impl Expr {
     pub fn new(kind: ExprKind, span: Span) -> Expr {
-        Expr { kind, span, res: Res::None }
+        Expr {
+            kind,
+            span,
+            res: Res::None,
+        }
     }
 }
 

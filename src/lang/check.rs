@@ -36,7 +36,13 @@ pub fn check_all(rules: &mut [Rule]) -> Vec<Diagnostic> {
         } else {
             seen.insert(rule.code.text.clone(), rule.code.span);
         }
-        Checker { diags: &mut diags, scope: Vec::new(), slots: 0, uses_host: false }.rule(rule);
+        Checker {
+            diags: &mut diags,
+            scope: Vec::new(),
+            slots: 0,
+            uses_host: false,
+        }
+        .rule(rule);
     }
     diags
 }
@@ -60,13 +66,21 @@ struct Checker<'d> {
 
 impl Checker<'_> {
     fn err(&mut self, code: &str, span: Span, msg: String, label: &str) {
-        self.diags.push(Diagnostic::new(code, Severity::Error, span, msg).with_label(label));
+        self.diags
+            .push(Diagnostic::new(code, Severity::Error, span, msg).with_label(label));
     }
 
     fn bind(&mut self, name: &Name, ty: Ty, report_unused: bool) -> usize {
         let slot = self.slots;
         self.slots += 1;
-        self.scope.push(Binding { name: name.text.clone(), ty, slot, span: name.span, used: false, report_unused });
+        self.scope.push(Binding {
+            name: name.text.clone(),
+            ty,
+            slot,
+            span: name.span,
+            used: false,
+            report_unused,
+        });
         slot
     }
 
@@ -81,9 +95,14 @@ impl Checker<'_> {
     fn report_unused(&mut self, b: &Binding) {
         if b.report_unused && !b.used && !b.name.starts_with('_') {
             self.diags.push(
-                Diagnostic::new(codes::RULE_UNUSED, Severity::Error, b.span, format!("`{}` is never used", b.name))
-                    .with_label("bound here")
-                    .with_help(format!("use it, remove it, or name it `_{}`", b.name)),
+                Diagnostic::new(
+                    codes::RULE_UNUSED,
+                    Severity::Error,
+                    b.span,
+                    format!("`{}` is never used", b.name),
+                )
+                .with_label("bound here")
+                .with_help(format!("use it, remove it, or name it `_{}`", b.name)),
             );
         }
     }
@@ -93,33 +112,78 @@ impl Checker<'_> {
             Some((Target::Vm, _)) => Ty::Rec(RecTy::Vm),
             Some((Target::Host, _)) => Ty::Rec(RecTy::Host),
             None => {
-                self.err(codes::RULE_SYNTAX, rule.span, format!("rule `{}` does not say what it checks", rule.code.text), "add `on vm` or `on host`");
+                self.err(
+                    codes::RULE_SYNTAX,
+                    rule.span,
+                    format!("rule `{}` does not say what it checks", rule.code.text),
+                    "add `on vm` or `on host`",
+                );
                 Ty::Rec(RecTy::Vm)
             }
         };
-        let subject_name = if subject == Ty::Rec(RecTy::Host) { "host" } else { "vm" };
-        self.scope.push(Binding { name: subject_name.into(), ty: subject, slot: SLOT_SUBJECT, span: rule.span, used: true, report_unused: false });
-        self.scope.push(Binding { name: "host".into(), ty: Ty::Rec(RecTy::Host), slot: SLOT_HOST, span: rule.span, used: true, report_unused: false });
+        let subject_name = if subject == Ty::Rec(RecTy::Host) {
+            "host"
+        } else {
+            "vm"
+        };
+        self.scope.push(Binding {
+            name: subject_name.into(),
+            ty: subject,
+            slot: SLOT_SUBJECT,
+            span: rule.span,
+            used: true,
+            report_unused: false,
+        });
+        self.scope.push(Binding {
+            name: "host".into(),
+            ty: Ty::Rec(RecTy::Host),
+            slot: SLOT_HOST,
+            span: rule.span,
+            used: true,
+            report_unused: false,
+        });
         self.slots = 2;
         if rule.assert.is_none() {
-            self.err(codes::RULE_SYNTAX, rule.span, format!("rule `{}` has no `assert`", rule.code.text), "add `assert CONDITION`");
+            self.err(
+                codes::RULE_SYNTAX,
+                rule.span,
+                format!("rule `{}` has no `assert`", rule.code.text),
+                "add `assert CONDITION`",
+            );
         }
         for p in &mut rule.params {
             let lit_ty = self.expr(&mut p.default);
             if !is_literal(&p.default) {
-                self.err(codes::RULE_TYPE, p.default.span, "a parameter's default must be a literal value".into(), "not a literal");
+                self.err(
+                    codes::RULE_TYPE,
+                    p.default.span,
+                    "a parameter's default must be a literal value".into(),
+                    "not a literal",
+                );
             }
             let ty = match &p.ty {
                 Some((name, span)) => match from_name(name) {
                     Some(t) => {
                         if !lit_ty.fits(t) {
-                            self.err(codes::RULE_TYPE, p.default.span, format!("the default is {lit_ty}, but the parameter is declared {t}"), "wrong type");
+                            self.err(
+                                codes::RULE_TYPE,
+                                p.default.span,
+                                format!(
+                                    "the default is {lit_ty}, but the parameter is declared {t}"
+                                ),
+                                "wrong type",
+                            );
                         }
                         t
                     }
                     None => {
                         let span = *span;
-                        self.err(codes::RULE_TYPE, span, format!("unknown type `{name}`"), "unknown type");
+                        self.err(
+                            codes::RULE_TYPE,
+                            span,
+                            format!("unknown type `{name}`"),
+                            "unknown type",
+                        );
                         Ty::Any
                     }
                 },
@@ -137,7 +201,12 @@ impl Checker<'_> {
         let base = self.scope.len();
         for step in &mut rule.steps {
             match step {
-                Step::For { var, list, filter, slot } => {
+                Step::For {
+                    var,
+                    list,
+                    filter,
+                    slot,
+                } => {
                     let lt = self.expr(list);
                     let elem = self.element_of(lt, list.span);
                     *slot = self.bind(var, elem, true);
@@ -167,7 +236,10 @@ impl Checker<'_> {
         }
         self.pop_to(base.min(self.scope.len()));
         self.pop_to(0);
-        rule.info = RuleInfo { slots: self.slots, uses_host: self.uses_host };
+        rule.info = RuleInfo {
+            slots: self.slots,
+            uses_host: self.uses_host,
+        };
     }
 
     fn template(&mut self, t: &mut Template) {
@@ -181,7 +253,12 @@ impl Checker<'_> {
     fn condition(&mut self, e: &mut Expr, what: &str) {
         let t = self.expr(e);
         if !t.fits(Ty::Bool) {
-            self.err(codes::RULE_TYPE, e.span, format!("{what} must be true or false, but this is {t}"), "not a condition");
+            self.err(
+                codes::RULE_TYPE,
+                e.span,
+                format!("{what} must be true or false, but this is {t}"),
+                "not a condition",
+            );
         }
     }
 
@@ -190,7 +267,12 @@ impl Checker<'_> {
             Ty::List(e) => Ty::elem(e),
             Ty::Any | Ty::Null => Ty::Any,
             other => {
-                self.err(codes::RULE_TYPE, span, format!("expected a list, but this is {other}"), "not a list");
+                self.err(
+                    codes::RULE_TYPE,
+                    span,
+                    format!("expected a list, but this is {other}"),
+                    "not a list",
+                );
                 Ty::Any
             }
         }
@@ -223,10 +305,17 @@ impl Checker<'_> {
                         b.ty
                     }
                     None => {
-                        let known: Vec<String> = self.scope.iter().map(|b| b.name.clone()).collect();
-                        let hint = suggest::did_you_mean(&name.text, known.iter().map(String::as_str));
+                        let known: Vec<String> =
+                            self.scope.iter().map(|b| b.name.clone()).collect();
+                        let hint =
+                            suggest::did_you_mean(&name.text, known.iter().map(String::as_str));
                         let n = name.text.clone();
-                        self.err(codes::RULE_NAME, span, format!("unknown name `{n}`{hint}"), "not defined");
+                        self.err(
+                            codes::RULE_NAME,
+                            span,
+                            format!("unknown name `{n}`{hint}"),
+                            "not defined",
+                        );
                         Ty::Any
                     }
                 }
@@ -244,9 +333,18 @@ impl Checker<'_> {
                             let (fs, ft) = (field.span, field.text.clone());
                             let all: Vec<&str> = schema::names(r).collect();
                             self.diags.push(
-                                Diagnostic::new(codes::RULE_NAME, Severity::Error, fs, format!("{} has no field `{ft}`{hint}", Ty::Rec(r)))
-                                    .with_label("unknown field")
-                                    .with_help(format!("the fields of {} are: {}", Ty::Rec(r), all.join(", "))),
+                                Diagnostic::new(
+                                    codes::RULE_NAME,
+                                    Severity::Error,
+                                    fs,
+                                    format!("{} has no field `{ft}`{hint}", Ty::Rec(r)),
+                                )
+                                .with_label("unknown field")
+                                .with_help(format!(
+                                    "the fields of {} are: {}",
+                                    Ty::Rec(r),
+                                    all.join(", ")
+                                )),
                             );
                             Ty::Any
                         }
@@ -254,7 +352,12 @@ impl Checker<'_> {
                     Ty::Any => Ty::Any,
                     other => {
                         let ft = field.text.clone();
-                        self.err(codes::RULE_TYPE, field.span, format!("{other} has no fields, so `.{ft}` cannot be read"), "no such field");
+                        self.err(
+                            codes::RULE_TYPE,
+                            field.span,
+                            format!("{other} has no fields, so `.{ft}` cannot be read"),
+                            "no such field",
+                        );
                         Ty::Any
                     }
                 }
@@ -272,17 +375,31 @@ impl Checker<'_> {
                     (Ty::Raw, Ty::Str | Ty::Any) => Ty::Str,
                     (Ty::Any, _) => Ty::Any,
                     (b, i) => {
-                        self.err(codes::RULE_TYPE, idx.span, format!("{b} cannot be indexed by {i}"), "wrong index");
+                        self.err(
+                            codes::RULE_TYPE,
+                            idx.span,
+                            format!("{b} cannot be indexed by {i}"),
+                            "wrong index",
+                        );
                         Ty::Any
                     }
                 }
             }
             ExprKind::Unary(op, x) => {
                 let t = self.expr(x);
-                let (want, out) = if *op == UnOp::Not { (Ty::Bool, Ty::Bool) } else { (Ty::Int, Ty::Int) };
+                let (want, out) = if *op == UnOp::Not {
+                    (Ty::Bool, Ty::Bool)
+                } else {
+                    (Ty::Int, Ty::Int)
+                };
                 if !t.fits(want) {
                     let sym = if *op == UnOp::Not { "not" } else { "-" };
-                    self.err(codes::RULE_TYPE, x.span, format!("`{sym}` needs {want}, but this is {t}"), "wrong type");
+                    self.err(
+                        codes::RULE_TYPE,
+                        x.span,
+                        format!("`{sym}` needs {want}, but this is {t}"),
+                        "wrong type",
+                    );
                 }
                 out
             }
@@ -308,7 +425,12 @@ impl Checker<'_> {
                 let bt = self.expr(body);
                 let want = if q == Quant::Sum { Ty::Int } else { Ty::Bool };
                 if !bt.fits(want) {
-                    self.err(codes::RULE_TYPE, body.span, format!("expected {want}, but this is {bt}"), "wrong type");
+                    self.err(
+                        codes::RULE_TYPE,
+                        body.span,
+                        format!("expected {want}, but this is {bt}"),
+                        "wrong type",
+                    );
                 }
                 self.pop_to(mark);
                 match q {
@@ -324,7 +446,12 @@ impl Checker<'_> {
                     for a in args.iter_mut() {
                         self.expr(a);
                     }
-                    self.err(codes::RULE_NAME, ns, format!("unknown function `{nt}`{hint}"), "unknown function");
+                    self.err(
+                        codes::RULE_NAME,
+                        ns,
+                        format!("unknown function `{nt}`{hint}"),
+                        "unknown function",
+                    );
                     return Ty::Any;
                 };
                 e.res = Res::Func(fi);
@@ -333,7 +460,14 @@ impl Checker<'_> {
                     self.err(
                         codes::RULE_TYPE,
                         span,
-                        format!("`{}` takes {} argument{}, but {} {} given", f.name, f.params.len(), if f.params.len() == 1 { "" } else { "s" }, args.len(), if args.len() == 1 { "was" } else { "were" }),
+                        format!(
+                            "`{}` takes {} argument{}, but {} {} given",
+                            f.name,
+                            f.params.len(),
+                            if f.params.len() == 1 { "" } else { "s" },
+                            args.len(),
+                            if args.len() == 1 { "was" } else { "were" }
+                        ),
                         "wrong number of arguments",
                     );
                 }
@@ -342,7 +476,16 @@ impl Checker<'_> {
                     if let Some(want) = f.params.get(i)
                         && !at.fits(*want)
                     {
-                        self.err(codes::RULE_TYPE, a.span, format!("argument {} of `{}` must be {want}, but this is {at}", i + 1, f.name), "wrong type");
+                        self.err(
+                            codes::RULE_TYPE,
+                            a.span,
+                            format!(
+                                "argument {} of `{}` must be {want}, but this is {at}",
+                                i + 1,
+                                f.name
+                            ),
+                            "wrong type",
+                        );
                     }
                     if f.regex_arg == Some(i) {
                         self.regex(a);
@@ -356,13 +499,26 @@ impl Checker<'_> {
     fn binary(&mut self, op: BinOp, l: &mut Expr, r: &mut Expr, lt: Ty, rt: Ty, span: Span) -> Ty {
         use BinOp::*;
         let mismatch = |c: &mut Self, what: &str| {
-            c.err(codes::RULE_TYPE, span, format!("cannot {what} {lt} with {rt}"), "incompatible types");
+            c.err(
+                codes::RULE_TYPE,
+                span,
+                format!("cannot {what} {lt} with {rt}"),
+                "incompatible types",
+            );
         };
         match op {
             Or | And => {
                 for (t, x) in [(lt, &*l), (rt, &*r)] {
                     if !t.fits(Ty::Bool) {
-                        self.err(codes::RULE_TYPE, x.span, format!("`{}` needs true or false on both sides, but this is {t}", op.symbol()), "not a condition");
+                        self.err(
+                            codes::RULE_TYPE,
+                            x.span,
+                            format!(
+                                "`{}` needs true or false on both sides, but this is {t}",
+                                op.symbol()
+                            ),
+                            "not a condition",
+                        );
                     }
                 }
                 Ty::Bool
@@ -402,7 +558,12 @@ impl Checker<'_> {
             }
             Matches => {
                 if !lt.fits(Ty::Str) {
-                    self.err(codes::RULE_TYPE, l.span, format!("`matches` needs a string on its left, but this is {lt}"), "not a string");
+                    self.err(
+                        codes::RULE_TYPE,
+                        l.span,
+                        format!("`matches` needs a string on its left, but this is {lt}"),
+                        "not a string",
+                    );
                 }
                 self.regex(r);
                 Ty::Bool
@@ -438,20 +599,32 @@ impl Checker<'_> {
     /// A string literal used as a version or PCI address is parsed now, so
     /// a typo is reported at load time. Non-literals are compared at run time.
     fn literal_as(&mut self, e: &mut Expr, ty: Ty) -> bool {
-        let ExprKind::Str(s) = &e.kind else { return true };
+        let ExprKind::Str(s) = &e.kind else {
+            return true;
+        };
         match ty {
             Ty::Version => match Version::parse(s) {
                 Some(v) => e.res = Res::Version(v),
                 None => {
                     let s = s.clone();
-                    self.err(codes::RULE_TYPE, e.span, format!("`{s}` is not a version such as \"8.0.2\" or \"8.0 U2\""), "not a version");
+                    self.err(
+                        codes::RULE_TYPE,
+                        e.span,
+                        format!("`{s}` is not a version such as \"8.0.2\" or \"8.0 U2\""),
+                        "not a version",
+                    );
                 }
             },
             _ => match PciAddr::parse(s) {
                 Some(p) => e.res = Res::Pci(p),
                 None => {
                     let s = s.clone();
-                    self.err(codes::RULE_TYPE, e.span, format!("`{s}` is not a PCI address such as \"0000:3b:00.0\""), "not a PCI address");
+                    self.err(
+                        codes::RULE_TYPE,
+                        e.span,
+                        format!("`{s}` is not a PCI address such as \"0000:3b:00.0\""),
+                        "not a PCI address",
+                    );
                 }
             },
         }
@@ -462,13 +635,28 @@ impl Checker<'_> {
     /// size, and matched in linear time (no look-around, no backreferences).
     fn regex(&mut self, e: &mut Expr) {
         let ExprKind::Str(pattern) = &e.kind else {
-            self.err(codes::RULE_TYPE, e.span, "a regular expression must be a string literal".into(), "not a literal");
+            self.err(
+                codes::RULE_TYPE,
+                e.span,
+                "a regular expression must be a string literal".into(),
+                "not a literal",
+            );
             return;
         };
-        match regex::RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).dfa_size_limit(REGEX_SIZE_LIMIT).build() {
+        match regex::RegexBuilder::new(pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
             Ok(re) => e.res = Res::Regex(Arc::new(re)),
             Err(err) => {
-                let msg = err.to_string().lines().last().unwrap_or("invalid").trim().to_string();
+                let msg = err
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid")
+                    .trim()
+                    .to_string();
                 self.diags.push(
                     Diagnostic::new(codes::RULE_TYPE, Severity::Error, e.span, format!("invalid regular expression: {msg}"))
                         .with_label("here")

@@ -42,7 +42,9 @@ static PRATT: LazyLock<PrattParser<R>> = LazyLock::new(|| {
             | Op::infix(R::op_not_in, Assoc::Left)
             | Op::infix(R::op_matches, Assoc::Left))
         .op(Op::infix(R::op_add, Assoc::Left) | Op::infix(R::op_sub, Assoc::Left))
-        .op(Op::infix(R::op_mul, Assoc::Left) | Op::infix(R::op_div, Assoc::Left) | Op::infix(R::op_mod, Assoc::Left))
+        .op(Op::infix(R::op_mul, Assoc::Left)
+            | Op::infix(R::op_div, Assoc::Left)
+            | Op::infix(R::op_mod, Assoc::Left))
         .op(Op::prefix(R::op_neg))
 });
 
@@ -55,9 +57,16 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
     let (chunks, stray) = split(text);
     if let Some((s, e)) = stray {
         diags.push(
-            Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, Span::new(file, s, e), "expected `rule`")
-                .with_label("this is outside any rule")
-                .with_help("a rule file is a list of `rule CODE name { ... }` blocks; comments start with `#`"),
+            Diagnostic::new(
+                codes::RULE_SYNTAX,
+                Severity::Error,
+                Span::new(file, s, e),
+                "expected `rule`",
+            )
+            .with_label("this is outside any rule")
+            .with_help(
+                "a rule file is a list of `rule CODE name { ... }` blocks; comments start with `#`",
+            ),
         );
     }
     for (start, end) in chunks {
@@ -66,7 +75,11 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
             diags.push(d);
             continue;
         }
-        let b = Builder { file, base: start, errors: RefCell::new(Vec::new()) };
+        let b = Builder {
+            file,
+            base: start,
+            errors: RefCell::new(Vec::new()),
+        };
         match RuleParser::parse(R::rule_chunk, chunk) {
             Ok(mut pairs) => {
                 let rule_pair = pairs.next().and_then(|p| p.into_inner().next());
@@ -81,9 +94,12 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
     (rules, diags)
 }
 
+/// A byte range of the rule file.
+type Range = (usize, usize);
+
 /// Byte ranges of the top-level `rule` blocks, and the first stretch of
 /// text that stands outside any rule.
-fn split(text: &str) -> (Vec<(usize, usize)>, Option<(usize, usize)>) {
+fn split(text: &str) -> (Vec<Range>, Option<Range>) {
     let bytes = text.as_bytes();
     let mut starts = Vec::new();
     let mut depth = 0usize;
@@ -111,7 +127,8 @@ fn split(text: &str) -> (Vec<(usize, usize)>, Option<(usize, usize)>) {
         i += 1;
     }
     let first = starts.first().copied().unwrap_or(text.len());
-    let stray = first_code(text, 0, first).map(|s| (s, first.min(s + text[s..first].trim_end().len())));
+    let stray =
+        first_code(text, 0, first).map(|s| (s, first.min(s + text[s..first].trim_end().len())));
     let mut chunks = Vec::new();
     for (k, s) in starts.iter().enumerate() {
         chunks.push((*s, starts.get(k + 1).copied().unwrap_or(text.len())));
@@ -189,9 +206,14 @@ fn too_deep(file: FileId, chunk: &str, base: usize) -> Option<Diagnostic> {
         if depth > MAX_NESTING || prefix_run > MAX_NESTING {
             let at = base + i.min(bytes.len().saturating_sub(1));
             return Some(
-                Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, Span::new(file, at, at + 1), format!("expression nested deeper than {MAX_NESTING} levels"))
-                    .with_label("too deep here")
-                    .with_help("split the expression with `let`"),
+                Diagnostic::new(
+                    codes::RULE_SYNTAX,
+                    Severity::Error,
+                    Span::new(file, at, at + 1),
+                    format!("expression nested deeper than {MAX_NESTING} levels"),
+                )
+                .with_label("too deep here")
+                .with_help("split the expression with `let`"),
             );
         }
         i += 1;
@@ -212,11 +234,16 @@ impl Builder {
     }
 
     fn name(&self, p: &Pair<R>) -> Name {
-        Name { text: p.as_str().to_string(), span: self.span(p) }
+        Name {
+            text: p.as_str().to_string(),
+            span: self.span(p),
+        }
     }
 
     fn error(&self, span: Span, msg: impl Into<String>, label: &str) {
-        self.errors.borrow_mut().push(Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, span, msg).with_label(label));
+        self.errors.borrow_mut().push(
+            Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, span, msg).with_label(label),
+        );
     }
 
     fn pest_error(&self, e: &pest::error::Error<R>) -> Diagnostic {
@@ -228,16 +255,27 @@ impl Builder {
             pest::error::ErrorVariant::ParsingError { positives, .. } => describe(positives),
             pest::error::ErrorVariant::CustomError { message } => message.clone(),
         };
-        Diagnostic::new(codes::RULE_SYNTAX, Severity::Error, Span::new(self.file, self.base + s, self.base + end), format!("syntax error: expected {expected}"))
-            .with_label(format!("expected {expected}"))
+        Diagnostic::new(
+            codes::RULE_SYNTAX,
+            Severity::Error,
+            Span::new(self.file, self.base + s, self.base + end),
+            format!("syntax error: expected {expected}"),
+        )
+        .with_label(format!("expected {expected}"))
     }
 
     fn rule(&self, p: Pair<R>) -> Ast {
         let span = self.span(&p);
         let mut inner = p.into_inner();
         let _kw = inner.next();
-        let code = inner.next().map(|c| self.name(&c)).unwrap_or(Name { text: String::new(), span });
-        let slug = inner.next().map(|c| self.name(&c)).unwrap_or(Name { text: String::new(), span });
+        let code = inner.next().map(|c| self.name(&c)).unwrap_or(Name {
+            text: String::new(),
+            span,
+        });
+        let slug = inner.next().map(|c| self.name(&c)).unwrap_or(Name {
+            text: String::new(),
+            span,
+        });
         let mut rule = Ast {
             span: code.span.to(slug.span),
             code,
@@ -266,11 +304,17 @@ impl Builder {
             let third = parts.next();
             let dup = |what: &str, seen: bool| {
                 if seen {
-                    self.error(cspan, format!("`{what}` is given twice in this rule"), "given again here");
+                    self.error(
+                        cspan,
+                        format!("`{what}` is given twice in this rule"),
+                        "given again here",
+                    );
                 }
             };
             match (kind, first) {
-                (R::severity_c, Some(v)) => rule.severity = Severity::parse(v.as_str()).unwrap_or(Severity::Error),
+                (R::severity_c, Some(v)) => {
+                    rule.severity = Severity::parse(v.as_str()).unwrap_or(Severity::Error)
+                }
                 (R::summary_c, Some(v)) => {
                     dup("summary", rule.summary.is_some());
                     rule.summary = Some(self.template(v));
@@ -280,15 +324,26 @@ impl Builder {
                 (R::docs_c, Some(v)) => rule.docs = Some(self.plain_string(v)),
                 (R::param_c, Some(n)) => {
                     let (ty, default) = match (second, third) {
-                        (Some(t), Some(d)) if t.as_rule() == R::type_name => (Some((t.as_str().to_string(), self.span(&t))), d),
+                        (Some(t), Some(d)) if t.as_rule() == R::type_name => {
+                            (Some((t.as_str().to_string(), self.span(&t))), d)
+                        }
                         (Some(d), _) => (None, d),
                         (None, _) => continue,
                     };
-                    rule.params.push(Param { name: self.name(&n), ty, default: self.expr(default), slot: 0 });
+                    rule.params.push(Param {
+                        name: self.name(&n),
+                        ty,
+                        default: self.expr(default),
+                        slot: 0,
+                    });
                 }
                 (R::on_c, Some(t)) => {
                     dup("on", rule.target.is_some());
-                    let target = if t.as_str() == "vm" { Target::Vm } else { Target::Host };
+                    let target = if t.as_str() == "vm" {
+                        Target::Vm
+                    } else {
+                        Target::Host
+                    };
                     rule.target = Some((target, self.span(&t)));
                 }
                 (R::for_c, Some(var)) => {
@@ -296,12 +351,21 @@ impl Builder {
                     let list = third.map(|l| self.expr(l));
                     let filter = parts.nth(1).map(|f| self.expr(f));
                     if let Some(list) = list {
-                        rule.steps.push(Step::For { var: self.name(&var), list, filter, slot: 0 });
+                        rule.steps.push(Step::For {
+                            var: self.name(&var),
+                            list,
+                            filter,
+                            slot: 0,
+                        });
                     }
                 }
                 (R::let_c, Some(var)) => {
                     if let Some(v) = second {
-                        rule.steps.push(Step::Let { var: self.name(&var), value: self.expr(v), slot: 0 });
+                        rule.steps.push(Step::Let {
+                            var: self.name(&var),
+                            value: self.expr(v),
+                            slot: 0,
+                        });
                     }
                 }
                 (R::when_c, Some(e)) => rule.steps.push(Step::When(self.expr(e))),
@@ -319,7 +383,11 @@ impl Builder {
                 _ => {}
             }
             if matches!(kind, R::for_c | R::let_c | R::when_c) && rule.assert.is_some() {
-                self.error(cspan, "`for`, `let` and `when` must come before `assert`", "after `assert`");
+                self.error(
+                    cspan,
+                    "`for`, `let` and `when` must come before `assert`",
+                    "after `assert`",
+                );
             }
         }
         rule
@@ -339,7 +407,11 @@ impl Builder {
 
     fn plain_string(&self, p: Pair<R>) -> String {
         let (body, triple) = self.string_body(&p);
-        if triple { dedent(body.as_str()) } else { unescape(body.as_str()) }
+        if triple {
+            dedent(body.as_str())
+        } else {
+            unescape(body.as_str())
+        }
     }
 
     /// A string with `{expression}` holes. Holes are parsed where they stand
@@ -350,7 +422,10 @@ impl Builder {
         let raw = body.as_str();
         let raw_start = body.as_span().start();
         if triple {
-            return Template { parts: vec![Part::Text(dedent(raw))], span };
+            return Template {
+                parts: vec![Part::Text(dedent(raw))],
+                span,
+            };
         }
         let mut parts = Vec::new();
         let mut text = String::new();
@@ -380,21 +455,33 @@ impl Builder {
                     let close = raw[i..].find('}').map(|c| i + c);
                     let Some(close) = close else {
                         let at = self.base + raw_start + i;
-                        self.error(Span::new(self.file, at, at + 1), "unclosed `{` in a message", "closed by `}` nowhere");
+                        self.error(
+                            Span::new(self.file, at, at + 1),
+                            "unclosed `{` in a message",
+                            "closed by `}` nowhere",
+                        );
                         return Template { parts, span };
                     };
                     let hole = unescape_hole(&raw[i + 1..close]);
                     let hole_base = self.base + raw_start + i + 1;
                     match RuleParser::parse(R::template_hole, &hole) {
                         Ok(mut pairs) => {
-                            let b = Builder { file: self.file, base: hole_base, errors: RefCell::new(Vec::new()) };
+                            let b = Builder {
+                                file: self.file,
+                                base: hole_base,
+                                errors: RefCell::new(Vec::new()),
+                            };
                             if let Some(e) = pairs.next().and_then(|p| p.into_inner().next()) {
                                 parts.push(Part::Hole(b.expr(e)));
                             }
                             self.errors.borrow_mut().extend(b.errors.into_inner());
                         }
                         Err(e) => {
-                            let b = Builder { file: self.file, base: hole_base, errors: RefCell::new(Vec::new()) };
+                            let b = Builder {
+                                file: self.file,
+                                base: hole_base,
+                                errors: RefCell::new(Vec::new()),
+                            };
                             self.errors.borrow_mut().push(b.pest_error(&e));
                         }
                     }
@@ -422,7 +509,11 @@ impl Builder {
             .map_primary(|p| self.primary_post(p))
             .map_prefix(|op, (e, d)| {
                 let span = self.span(&op).to(e.span);
-                let o = if op.as_rule() == R::op_not { UnOp::Not } else { UnOp::Neg };
+                let o = if op.as_rule() == R::op_not {
+                    UnOp::Not
+                } else {
+                    UnOp::Neg
+                };
                 self.node(ExprKind::Unary(o, Box::new(e)), span, d + 1)
             })
             .map_infix(|(l, dl), op, (r, dr)| {
@@ -445,7 +536,11 @@ impl Builder {
                     _ => BinOp::Mod,
                 };
                 let span = l.span.to(r.span);
-                self.node(ExprKind::Binary(o, Box::new(l), Box::new(r)), span, dl.max(dr) + 1)
+                self.node(
+                    ExprKind::Binary(o, Box::new(l), Box::new(r)),
+                    span,
+                    dl.max(dr) + 1,
+                )
             })
             .parse(pairs)
     }
@@ -453,7 +548,11 @@ impl Builder {
     fn node(&self, kind: ExprKind, span: Span, depth: usize) -> (Expr, usize) {
         if depth > MAX_EXPR_DEPTH {
             if depth == MAX_EXPR_DEPTH + 1 {
-                self.error(span, format!("expression deeper than {MAX_EXPR_DEPTH} operators"), "too deep");
+                self.error(
+                    span,
+                    format!("expression deeper than {MAX_EXPR_DEPTH} operators"),
+                    "too deep",
+                );
             }
             return (Expr::new(ExprKind::Error, span), depth);
         }
@@ -469,12 +568,18 @@ impl Builder {
         for post in inner {
             let span = e.span.to(self.span(&post));
             let rule = post.as_rule();
-            let Some(x) = post.into_inner().next() else { continue };
+            let Some(x) = post.into_inner().next() else {
+                continue;
+            };
             (e, d) = if rule == R::member {
                 self.node(ExprKind::Member(Box::new(e), self.name(&x)), span, d + 1)
             } else {
                 let (i, di) = self.fold(x.into_inner());
-                self.node(ExprKind::Index(Box::new(e), Box::new(i)), span, d.max(di) + 1)
+                self.node(
+                    ExprKind::Index(Box::new(e), Box::new(i)),
+                    span,
+                    d.max(di) + 1,
+                )
             };
         }
         (e, d)
@@ -530,11 +635,17 @@ impl Builder {
                 let (Some(f), Some(t), Some(c)) = (parts.pop(), parts.pop(), parts.pop()) else {
                     return leaf(ExprKind::Error);
                 };
-                self.node(ExprKind::If(Box::new(c), Box::new(t), Box::new(f)), span, depth)
+                self.node(
+                    ExprKind::If(Box::new(c), Box::new(t), Box::new(f)),
+                    span,
+                    depth,
+                )
             }
             R::quant => {
                 let mut it = p.into_inner();
-                let (Some(kw), Some(var), Some(_in), Some(list), Some(body)) = (it.next(), it.next(), it.next(), it.next(), it.next()) else {
+                let (Some(kw), Some(var), Some(_in), Some(list), Some(body)) =
+                    (it.next(), it.next(), it.next(), it.next(), it.next())
+                else {
                     return leaf(ExprKind::Error);
                 };
                 let q = match kw.as_str() {
@@ -547,11 +658,17 @@ impl Builder {
                 };
                 let (l, dl) = self.fold(list.into_inner());
                 let (b, db) = self.fold(body.into_inner());
-                self.node(ExprKind::Quant(q, self.name(&var), Box::new(l), Box::new(b)), span, dl.max(db) + 1)
+                self.node(
+                    ExprKind::Quant(q, self.name(&var), Box::new(l), Box::new(b)),
+                    span,
+                    dl.max(db) + 1,
+                )
             }
             R::call => {
                 let mut it = p.into_inner();
-                let Some(name) = it.next() else { return leaf(ExprKind::Error) };
+                let Some(name) = it.next() else {
+                    return leaf(ExprKind::Error);
+                };
                 let mut depth = 1;
                 let args = it
                     .map(|e| {
@@ -642,7 +759,10 @@ fn dedent(s: &str) -> String {
         .map(|l| l.len() - l.trim_start().len())
         .min()
         .unwrap_or(0);
-    let body: Vec<&str> = lines.iter().map(|l| l.get(indent..).unwrap_or("").trim_end()).collect();
+    let body: Vec<&str> = lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or("").trim_end())
+        .collect();
     body.join("\n").trim_matches('\n').to_string()
 }
 

@@ -77,7 +77,10 @@ impl Ty {
         self == want
             || matches!(self, Ty::Any | Ty::Null)
             || want == Ty::Any
-            || matches!((self, want), (Ty::List(_), Ty::List(Elem::Any)) | (Ty::List(Elem::Any), Ty::List(_)))
+            || matches!(
+                (self, want),
+                (Ty::List(_), Ty::List(Elem::Any)) | (Ty::List(Elem::Any), Ty::List(_))
+            )
     }
 
     /// The type two branches have together.

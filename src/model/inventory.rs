@@ -25,12 +25,23 @@ impl Inventory {
         for (i, h) in hosts.iter().enumerate() {
             let Some(name) = &h.name else { continue };
             if let Some(first) = by_name.get(name.value.as_str()) {
-                let first_span = hosts[*first].name.as_ref().map_or(hosts[*first].span, |n| n.span);
+                let first_span = hosts[*first]
+                    .name
+                    .as_ref()
+                    .map_or(hosts[*first].span, |n| n.span);
                 diags.push(
-                    Diagnostic::new(codes::DUPLICATE, Severity::Warning, name.span, format!("host `{}` is described more than once; the later one is used", name.value))
-                        .with_label("described again here")
-                        .with_related(first_span, "first described here")
-                        .with_key(name.value.clone()),
+                    Diagnostic::new(
+                        codes::DUPLICATE,
+                        Severity::Warning,
+                        name.span,
+                        format!(
+                            "host `{}` is described more than once; the later one is used",
+                            name.value
+                        ),
+                    )
+                    .with_label("described again here")
+                    .with_related(first_span, "first described here")
+                    .with_key(name.value.clone()),
                 );
             }
             by_name.insert(&name.value, i);
@@ -55,7 +66,12 @@ impl Inventory {
                 Placement::Cluster(c) => match clusters.get(c.value.as_str()) {
                     Some(list) => list.clone(),
                     None => {
-                        diags.push(unknown(&c.value, c.span, "cluster", clusters.keys().copied()));
+                        diags.push(unknown(
+                            &c.value,
+                            c.span,
+                            "cluster",
+                            clusters.keys().copied(),
+                        ));
                         Vec::new()
                     }
                 },
@@ -72,11 +88,24 @@ impl Inventory {
             };
             vm_hosts.push(cands);
         }
-        (Inventory { hosts, vms, vm_hosts, host_vms }, diags)
+        (
+            Inventory {
+                hosts,
+                vms,
+                vm_hosts,
+                host_vms,
+            },
+            diags,
+        )
     }
 }
 
-fn unknown<'a>(name: &str, span: crate::source::Span, what: &str, known: impl Iterator<Item = &'a str>) -> Diagnostic {
+fn unknown<'a>(
+    name: &str,
+    span: crate::source::Span,
+    what: &str,
+    known: impl Iterator<Item = &'a str>,
+) -> Diagnostic {
     let mut names: Vec<&str> = known.collect();
     names.sort_unstable();
     Diagnostic::new(

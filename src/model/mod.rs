@@ -82,7 +82,9 @@ impl Device {
     pub fn kind(&self) -> &'static str {
         if self.vgpu.is_some() {
             "vgpu"
-        } else if self.pf_id.is_some() || self.system_id.as_ref().is_some_and(|s| s.value == "BYPASS") {
+        } else if self.pf_id.is_some()
+            || self.system_id.as_ref().is_some_and(|s| s.value == "BYPASS")
+        {
             "sriov"
         } else if self.address.is_some() {
             "static"
@@ -107,7 +109,10 @@ pub struct RawEntry {
 impl Raw {
     /// The value of `key`, compared case-insensitively; the last one wins.
     pub fn get(&self, key: &str) -> Option<&RawEntry> {
-        self.entries.iter().rev().find(|e| e.key.value.eq_ignore_ascii_case(key))
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.key.value.eq_ignore_ascii_case(key))
     }
 }
 
@@ -228,5 +233,9 @@ pub fn class_name_of(code: i64) -> Option<&'static str> {
     if code == 0x0c03 {
         return Some("usb");
     }
-    PCI_CLASSES.iter().skip(1).find(|(_, c)| *c == code >> 8).map(|(n, _)| *n)
+    PCI_CLASSES
+        .iter()
+        .skip(1)
+        .find(|(_, c)| *c == code >> 8)
+        .map(|(n, _)| *n)
 }

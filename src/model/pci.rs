@@ -14,7 +14,11 @@ pub struct PciAddr {
 impl fmt::Display for PciAddr {
     /// The host's canonical form, as esxcli prints it: `0000:3b:00.0`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04x}:{:02x}:{:02x}.{:x}", self.domain, self.bus, self.slot, self.function)
+        write!(
+            f,
+            "{:04x}:{:02x}:{:02x}.{:x}",
+            self.domain, self.bus, self.slot, self.function
+        )
     }
 }
 
@@ -36,10 +40,15 @@ impl PciAddr {
             _ => return None,
         };
         let fields = [domain.unwrap_or("0"), bus, slot, function];
-        if fields.iter().any(|f| f.is_empty() || f.len() > 8 || !f.chars().all(|c| c.is_ascii_hexdigit())) {
+        if fields
+            .iter()
+            .any(|f| f.is_empty() || f.len() > 8 || !f.chars().all(|c| c.is_ascii_hexdigit()))
+        {
             return None;
         }
-        let has_letter = fields.iter().any(|f| f.chars().any(|c| c.is_ascii_alphabetic()));
+        let has_letter = fields
+            .iter()
+            .any(|f| f.chars().any(|c| c.is_ascii_alphabetic()));
         let hex = has_letter || domain.is_some_and(|d| d.len() == 4);
         let radix = if hex { 16 } else { 10 };
         let num = |s: &str| u32::from_str_radix(s, radix).ok();
@@ -68,7 +77,12 @@ mod tests {
     use super::*;
 
     fn a(d: u32, b: u16, s: u8, f: u8) -> Option<PciAddr> {
-        Some(PciAddr { domain: d, bus: b, slot: s, function: f })
+        Some(PciAddr {
+            domain: d,
+            bus: b,
+            slot: s,
+            function: f,
+        })
     }
 
     #[test]
@@ -84,14 +98,26 @@ mod tests {
 
     #[test]
     fn nonsense_is_not_an_address() {
-        for bad in ["", "x", "0000:3b:00", "0000:3b:40.0", "1:2:3:4.0", "0000:3b:00.9", "0000:zz:00.0", "999:00.0"] {
+        for bad in [
+            "",
+            "x",
+            "0000:3b:00",
+            "0000:3b:40.0",
+            "1:2:3:4.0",
+            "0000:3b:00.9",
+            "0000:zz:00.0",
+            "999:00.0",
+        ] {
             assert_eq!(PciAddr::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn canonical_form_is_the_hosts() {
-        assert_eq!(PciAddr::parse("00000:059:00.0").map(|p| p.to_string()), Some("0000:3b:00.0".into()));
+        assert_eq!(
+            PciAddr::parse("00000:059:00.0").map(|p| p.to_string()),
+            Some("0000:3b:00.0".into())
+        );
     }
 
     #[test]

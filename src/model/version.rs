@@ -32,7 +32,10 @@ impl Version {
             let digits: String = piece.chars().take_while(|c| c.is_ascii_digit()).collect();
             let rest = &piece[digits.len()..];
             // a patch letter (`7.0.3c`) is allowed on the last field only
-            if digits.is_empty() || !(rest.is_empty() || (rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase()))) {
+            if digits.is_empty()
+                || !(rest.is_empty()
+                    || (rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase())))
+            {
                 return None;
             }
             parts[i] = digits.parse().ok()?;

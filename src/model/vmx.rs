@@ -23,7 +23,9 @@ pub struct VmxFile {
 
 impl VmxFile {
     pub fn get(&self, key: &str) -> Option<&RawEntry> {
-        self.index.get(&key.to_ascii_lowercase()).and_then(|i| self.entries.get(*i))
+        self.index
+            .get(&key.to_ascii_lowercase())
+            .and_then(|i| self.entries.get(*i))
     }
 }
 
@@ -40,7 +42,8 @@ pub fn decode(bytes: &[u8]) -> (String, Option<String>) {
         })
         .unwrap_or(encoding_rs::UTF_8);
     let (text, _, had_errors) = encoding.decode(bytes);
-    let note = had_errors.then(|| format!("bytes that are not valid {} were replaced", encoding.name()));
+    let note =
+        had_errors.then(|| format!("bytes that are not valid {} were replaced", encoding.name()));
     (text.into_owned(), note)
 }
 
@@ -50,7 +53,11 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
         let line = String::from_utf8_lossy(line);
         let t = line.trim();
         if let Some(rest) = t.strip_prefix(".encoding") {
-            let v = rest.trim_start().strip_prefix('=')?.trim().trim_matches('"');
+            let v = rest
+                .trim_start()
+                .strip_prefix('=')?
+                .trim()
+                .trim_matches('"');
             return Some(v.to_string());
         }
     }
@@ -93,9 +100,24 @@ pub fn parse(file: FileId, text: &str) -> VmxFile {
         let key_span = Span::new(file, key_start, key_start + key_text.len());
         if key_text.is_empty() || !key_text.chars().all(is_key_char) {
             out.diagnostics.push(
-                Diagnostic::new(codes::PARSE, Severity::Error, if key_text.is_empty() { line_span } else { key_span }, "this line has no valid key before `=`")
-                    .with_label(if key_text.is_empty() { "missing key" } else { "not a key" })
-                    .with_help("keys are made of letters, digits and `.:_-*`, like `pciPassthru0.present`"),
+                Diagnostic::new(
+                    codes::PARSE,
+                    Severity::Error,
+                    if key_text.is_empty() {
+                        line_span
+                    } else {
+                        key_span
+                    },
+                    "this line has no valid key before `=`",
+                )
+                .with_label(if key_text.is_empty() {
+                    "missing key"
+                } else {
+                    "not a key"
+                })
+                .with_help(
+                    "keys are made of letters, digits and `.:_-*`, like `pciPassthru0.present`",
+                ),
             );
             continue;
         }
@@ -107,20 +129,39 @@ pub fn parse(file: FileId, text: &str) -> VmxFile {
                 Some(close) => {
                     let rest = inner[close + 1..].trim();
                     if !rest.is_empty() && !rest.starts_with('#') {
-                        let junk = vstart + 1 + close + 1 + (inner[close + 1..].len() - inner[close + 1..].trim_start().len());
+                        let junk = vstart
+                            + 1
+                            + close
+                            + 1
+                            + (inner[close + 1..].len() - inner[close + 1..].trim_start().len());
                         out.diagnostics.push(
-                            Diagnostic::new(codes::PARSE, Severity::Warning, Span::new(file, junk, junk + rest.len()), "text after the closing quote is ignored")
-                                .with_label("ignored")
-                                .with_help("put comments on their own line, starting with `#`"),
+                            Diagnostic::new(
+                                codes::PARSE,
+                                Severity::Warning,
+                                Span::new(file, junk, junk + rest.len()),
+                                "text after the closing quote is ignored",
+                            )
+                            .with_label("ignored")
+                            .with_help("put comments on their own line, starting with `#`"),
                         );
                     }
-                    (&inner[..close], Span::new(file, vstart + 1, vstart + 1 + close))
+                    (
+                        &inner[..close],
+                        Span::new(file, vstart + 1, vstart + 1 + close),
+                    )
                 }
                 None => {
                     out.diagnostics.push(
-                        Diagnostic::new(codes::PARSE, Severity::Error, Span::new(file, vstart, vstart + v.len()), "this value has no closing quote")
-                            .with_label("unterminated value; the rest of the line was taken")
-                            .with_help("close the value with `\"`; a quote inside a value is written `|22`"),
+                        Diagnostic::new(
+                            codes::PARSE,
+                            Severity::Error,
+                            Span::new(file, vstart, vstart + v.len()),
+                            "this value has no closing quote",
+                        )
+                        .with_label("unterminated value; the rest of the line was taken")
+                        .with_help(
+                            "close the value with `\"`; a quote inside a value is written `|22`",
+                        ),
                     );
                     (inner, Span::new(file, vstart + 1, vstart + v.len()))
                 }
@@ -134,11 +175,16 @@ pub fn parse(file: FileId, text: &str) -> VmxFile {
         let lkey = key_text.to_ascii_lowercase();
         if let Some(first) = first_seen.get(&lkey) {
             out.diagnostics.push(
-                Diagnostic::new(codes::DUPLICATE, Severity::Warning, key_span, format!("`{key_text}` is set more than once; the last value wins"))
-                    .with_label("set again here")
-                    .with_related(*first, "first set here")
-                    .with_help("remove one of the lines")
-                    .with_key(lkey.clone()),
+                Diagnostic::new(
+                    codes::DUPLICATE,
+                    Severity::Warning,
+                    key_span,
+                    format!("`{key_text}` is set more than once; the last value wins"),
+                )
+                .with_label("set again here")
+                .with_related(*first, "first set here")
+                .with_help("remove one of the lines")
+                .with_key(lkey.clone()),
             );
         } else {
             first_seen.insert(lkey.clone(), key_span);
@@ -216,7 +262,9 @@ impl Typed<'_> {
     fn int(&mut self, key: &str) -> Option<Sp<i64>> {
         let e = self.file.get(key)?;
         let t = e.value.value.trim();
-        let parsed = pci::parse_id(t).and_then(|v| i64::try_from(v).ok()).or_else(|| t.parse::<i64>().ok());
+        let parsed = pci::parse_id(t)
+            .map(i64::from)
+            .or_else(|| t.parse::<i64>().ok());
         match parsed {
             Some(v) => Some(Sp::new(v, e.value.span)),
             None => {
@@ -243,7 +291,10 @@ fn wrong_type(e: &RawEntry, expected: &str) -> Diagnostic {
         codes::SCHEMA,
         Severity::Error,
         e.value.span,
-        format!("`{}` should be {expected}, not `{}`", e.key.value, e.value.value),
+        format!(
+            "`{}` should be {expected}, not `{}`",
+            e.key.value, e.value.value
+        ),
     )
     .with_label(format!("expected {expected}"))
     .with_key(e.key.value.to_ascii_lowercase())
@@ -257,7 +308,11 @@ pub struct Vmsd {
 /// Snapshots a `.vmsd` records: `snapshot.numSnapshots` names how many;
 /// each gets its `displayName` when there is one.
 pub fn vmsd_snapshots(vmsd: &VmxFile) -> Vmsd {
-    let Some(n) = vmsd.get("snapshot.numSnapshots") else { return Vmsd { snapshots: Vec::new() } };
+    let Some(n) = vmsd.get("snapshot.numSnapshots") else {
+        return Vmsd {
+            snapshots: Vec::new(),
+        };
+    };
     let count = n.value.value.trim().parse::<usize>().unwrap_or(0).min(1024);
     let mut names: Vec<Sp<String>> = vmsd
         .entries
@@ -270,7 +325,10 @@ pub fn vmsd_snapshots(vmsd: &VmxFile) -> Vmsd {
         .collect();
     names.truncate(count);
     while names.len() < count {
-        names.push(Sp::new(format!("snapshot {}", names.len() + 1), n.value.span));
+        names.push(Sp::new(
+            format!("snapshot {}", names.len() + 1),
+            n.value.span,
+        ));
     }
     Vmsd { snapshots: names }
 }
@@ -291,22 +349,47 @@ struct Group {
 /// The VM model of a parsed `.vmx`. `stem` is the file name without
 /// `.vmx` (ESXi names the base disk after it). Returns `None` for an
 /// encrypted VM, with the VL005 that says so.
-pub fn to_vm(file: FileId, vmx: &VmxFile, stem: &str, vmsd: Option<Vmsd>) -> (Option<Vm>, Vec<Diagnostic>) {
-    let mut t = Typed { file: vmx, diags: Vec::new() };
-    if let Some(e) = vmx.get("encryption.keySafe").or_else(|| vmx.get("encryption.data")) {
-        let d = Diagnostic::new(codes::UNREADABLE, Severity::Warning, e.key.span, "this VM is encrypted; its configuration cannot be checked")
-            .with_label("encrypted configuration")
-            .with_help("check the VM where its configuration is decrypted, or exclude the file");
+pub fn to_vm(
+    file: FileId,
+    vmx: &VmxFile,
+    stem: &str,
+    vmsd: Option<Vmsd>,
+) -> (Option<Vm>, Vec<Diagnostic>) {
+    let mut t = Typed {
+        file: vmx,
+        diags: Vec::new(),
+    };
+    if let Some(e) = vmx
+        .get("encryption.keySafe")
+        .or_else(|| vmx.get("encryption.data"))
+    {
+        let d = Diagnostic::new(
+            codes::UNREADABLE,
+            Severity::Warning,
+            e.key.span,
+            "this VM is encrypted; its configuration cannot be checked",
+        )
+        .with_label("encrypted configuration")
+        .with_help("check the VM where its configuration is decrypted, or exclude the file");
         return (None, vec![d]);
     }
     // "missing" points at the first setting of the file
-    let span = vmx.entries.first().map_or(Span::file_start(file), |e| e.key.span.to(e.value.span));
+    let span = vmx
+        .entries
+        .first()
+        .map_or(Span::file_start(file), |e| e.key.span.to(e.value.span));
     let mut vm = Vm::new(file, span, Format::Vmx);
     vm.name = t.str("displayName");
     vm.hardware_version = t.int("virtualHW.version");
-    vm.firmware = t.str("firmware").map(|s| Sp::new(s.value.trim().to_ascii_lowercase(), s.span));
+    vm.firmware = t
+        .str("firmware")
+        .map(|s| Sp::new(s.value.trim().to_ascii_lowercase(), s.span));
     vm.memory_mb = t.int("memSize");
-    vm.memory_reservation_mb = if vmx.get("sched.mem.min").is_some() { t.int("sched.mem.min") } else { t.int("sched.mem.minSize") };
+    vm.memory_reservation_mb = if vmx.get("sched.mem.min").is_some() {
+        t.int("sched.mem.min")
+    } else {
+        t.int("sched.mem.minSize")
+    };
     vm.memory_reservation_all = t.bool("sched.mem.pin");
     vm.mmio64_enabled = t.bool("pciPassthru.use64bitMMIO");
     vm.mmio64_size_gb = t.int("pciPassthru.64bitMMIOSizeGB");
@@ -331,7 +414,12 @@ pub fn to_vm(file: FileId, vmx: &VmxFile, stem: &str, vmsd: Option<Vmsd>) -> (Op
             let g = groups.entry(n).or_default();
             g.first_key.get_or_insert(e.key.span);
             match field {
-                "present" => g.present = Some((parse_bool(&e.value.value).unwrap_or(false), e.key.span.to(e.value.span))),
+                "present" => {
+                    g.present = Some((
+                        parse_bool(&e.value.value).unwrap_or(false),
+                        e.key.span.to(e.value.span),
+                    ))
+                }
                 "id" => g.id = Some(e.clone()),
                 "vendorid" => g.vendor = Some(e.clone()),
                 "deviceid" => g.device = Some(e.clone()),
@@ -350,12 +438,17 @@ pub fn to_vm(file: FileId, vmx: &VmxFile, stem: &str, vmsd: Option<Vmsd>) -> (Op
         }
     }
     for (n, g) in groups {
-        let Some((true, span)) = g.present else { continue };
+        let Some((true, span)) = g.present else {
+            continue;
+        };
         let mut dev = Device::new(span, i64::try_from(n).unwrap_or(i64::MAX));
         if let Some(e) = &g.id {
             match pci::PciAddr::parse(&e.value.value) {
                 Some(a) => dev.address = Some(Sp::new(a, e.value.span)),
-                None => t.diags.push(wrong_type(e, "a PCI address such as `0000:3b:00.0` or `00000:059:00.0`")),
+                None => t.diags.push(wrong_type(
+                    e,
+                    "a PCI address such as `0000:3b:00.0` or `00000:059:00.0`",
+                )),
             }
         }
         let id = |t: &mut Typed, e: &Option<RawEntry>| -> Option<Sp<i64>> {
@@ -376,17 +469,24 @@ pub fn to_vm(file: FileId, vmx: &VmxFile, stem: &str, vmsd: Option<Vmsd>) -> (Op
             if let Some((v, d)) = e.value.value.split_once(':')
                 && let (Some(v), Some(d)) = (pci::parse_id(v), pci::parse_id(d))
             {
-                dev.vendor_id.get_or_insert(Sp::new(i64::from(v), e.value.span));
-                dev.device_id.get_or_insert(Sp::new(i64::from(d), e.value.span));
+                dev.vendor_id
+                    .get_or_insert(Sp::new(i64::from(v), e.value.span));
+                dev.device_id
+                    .get_or_insert(Sp::new(i64::from(d), e.value.span));
             }
             dev.allowed_devices = Some(e.value);
         }
         dev.vgpu = g.vgpu.map(|e| e.value);
         dev.pf_id = g.pf.map(|e| e.value);
-        vm.passthrough_span.get_or_insert(g.first_key.unwrap_or(span));
+        vm.passthrough_span
+            .get_or_insert(g.first_key.unwrap_or(span));
         vm.passthrough.push(dev);
     }
-    let name = vm.name.as_ref().map(|n| n.value.clone()).unwrap_or_default();
+    let name = vm
+        .name
+        .as_ref()
+        .map(|n| n.value.clone())
+        .unwrap_or_default();
     for (file_entry, present) in disks.into_values() {
         let Some(e) = file_entry else { continue };
         if present == Some(false) {
@@ -401,7 +501,9 @@ pub fn to_vm(file: FileId, vmx: &VmxFile, stem: &str, vmsd: Option<Vmsd>) -> (Op
     {
         vm.snapshots = vmsd.snapshots;
     }
-    vm.raw = Raw { entries: vmx.entries.clone() };
+    vm.raw = Raw {
+        entries: vmx.entries.clone(),
+    };
     (Some(vm), t.diags)
 }
 
@@ -434,8 +536,15 @@ fn disk_key(lkey: &str) -> Option<(&str, &str)> {
 /// a VM called `web-000001` has the base disk `web-000001.vmdk`).
 pub fn is_delta_disk(path: &str, vm_names: &[&str]) -> bool {
     let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let Some(stem) = file.strip_suffix(".vmdk").or_else(|| file.strip_suffix(".VMDK")) else { return false };
-    let Some((_, suffix)) = stem.rsplit_once('-') else { return false };
+    let Some(stem) = file
+        .strip_suffix(".vmdk")
+        .or_else(|| file.strip_suffix(".VMDK"))
+    else {
+        return false;
+    };
+    let Some((_, suffix)) = stem.rsplit_once('-') else {
+        return false;
+    };
     if suffix.len() != 6 || !suffix.chars().all(|c| c.is_ascii_digit()) {
         return false;
     }

@@ -2,7 +2,9 @@
 //! and `Host` models. Unknown keys and values of the wrong type are VL002
 //! (with "did you mean"); the rest of the document still loads.
 
-use super::{Device, Format, Host, HostPci, Placement, Raw, RawEntry, Sp, Version, Vm, class_name_of, pci};
+use super::{
+    Device, Format, Host, HostPci, Placement, Raw, RawEntry, Sp, Version, Vm, class_name_of, pci,
+};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::source::{FileId, Span};
 use crate::suggest;
@@ -17,18 +19,62 @@ pub enum Doc {
 }
 
 const VM_KEYS: &[&str] = &[
-    "kind", "name", "host", "cluster", "hardware_version", "firmware", "memory_mb", "memory_reservation_mb",
-    "memory_reservation", "mmio64", "passthrough", "snapshots", "power_state", "migration", "fault_tolerance", "ha",
+    "kind",
+    "name",
+    "host",
+    "cluster",
+    "hardware_version",
+    "firmware",
+    "memory_mb",
+    "memory_reservation_mb",
+    "memory_reservation",
+    "mmio64",
+    "passthrough",
+    "snapshots",
+    "power_state",
+    "migration",
+    "fault_tolerance",
+    "ha",
     "hot_add",
 ];
-const DEVICE_KEYS: &[&str] = &["address", "vendor_id", "device_id", "vgpu", "system_id", "allowed_devices", "name"];
-const HOST_KEYS: &[&str] =
-    &["kind", "name", "cluster", "esxi_version", "iommu", "boot_device", "coredump", "system_id", "pci"];
-const PCI_KEYS: &[&str] = &["address", "vendor_id", "device_id", "class", "name", "passthrough", "mmio_gb"];
+const DEVICE_KEYS: &[&str] = &[
+    "address",
+    "vendor_id",
+    "device_id",
+    "vgpu",
+    "system_id",
+    "allowed_devices",
+    "name",
+];
+const HOST_KEYS: &[&str] = &[
+    "kind",
+    "name",
+    "cluster",
+    "esxi_version",
+    "iommu",
+    "boot_device",
+    "coredump",
+    "system_id",
+    "pci",
+];
+const PCI_KEYS: &[&str] = &[
+    "address",
+    "vendor_id",
+    "device_id",
+    "class",
+    "name",
+    "passthrough",
+    "mmio_gb",
+];
 
 /// Reads one document. `default_kind` comes from the file name
 /// (`*.vm.yaml`, `*.host.yaml`) and is used when `kind` is absent.
-pub fn load(file: FileId, node: &Node, default_kind: Option<&str>, diags: &mut Vec<Diagnostic>) -> Doc {
+pub fn load(
+    file: FileId,
+    node: &Node,
+    default_kind: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> Doc {
     let kind_node = node.get("kind");
     let kind = kind_node.and_then(Node::scalar).or(default_kind);
     let mut r = Reader { diags };
@@ -38,15 +84,28 @@ pub fn load(file: FileId, node: &Node, default_kind: Option<&str>, diags: &mut V
         (Some(k), Some(_)) if default_kind.is_some() => {
             let span = kind_node.map_or(node.span, |n| n.span);
             r.diags.push(
-                Diagnostic::new(codes::SCHEMA, Severity::Error, span, format!("unknown descriptor kind `{k}`{}", suggest::did_you_mean(k, ["vm", "host"])))
-                    .with_label("expected `vm` or `host`"),
+                Diagnostic::new(
+                    codes::SCHEMA,
+                    Severity::Error,
+                    span,
+                    format!(
+                        "unknown descriptor kind `{k}`{}",
+                        suggest::did_you_mean(k, ["vm", "host"])
+                    ),
+                )
+                .with_label("expected `vm` or `host`"),
             );
             Doc::Other
         }
         (Some(_), None) if default_kind.is_some() => {
             r.diags.push(
-                Diagnostic::new(codes::SCHEMA, Severity::Error, node.span, format!("a descriptor must be a mapping, not {}", node.describe()))
-                    .with_label("expected `key: value` lines"),
+                Diagnostic::new(
+                    codes::SCHEMA,
+                    Severity::Error,
+                    node.span,
+                    format!("a descriptor must be a mapping, not {}", node.describe()),
+                )
+                .with_label("expected `key: value` lines"),
             );
             Doc::Other
         }
@@ -88,14 +147,18 @@ fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
                 let items = r.list(v);
                 vm.snapshots = items.iter().filter_map(|s| r.string(s)).collect();
             }
-            "power_state" => vm.power_state = r.choice(v, &["poweredOn", "poweredOff", "suspended"]),
+            "power_state" => {
+                vm.power_state = r.choice(v, &["poweredOn", "poweredOff", "suspended"])
+            }
             "migration" => {
                 for (k, v) in r.entries(v, &["vmotion", "drs_automation"], "migration") {
                     match k {
                         "vmotion" => vm.vmotion = r.bool(v),
                         _ => {
-                            vm.drs_automation =
-                                r.choice(v, &["disabled", "manual", "partiallyAutomated", "fullyAutomated"])
+                            vm.drs_automation = r.choice(
+                                v,
+                                &["disabled", "manual", "partiallyAutomated", "fullyAutomated"],
+                            )
                         }
                     }
                 }
@@ -120,7 +183,10 @@ fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
 fn read_device(item: &Node, index: usize, r: &mut Reader) -> Option<Device> {
     let mut d = Device::new(item.span, i64::try_from(index).unwrap_or(i64::MAX));
     if item.as_map().is_none() {
-        r.wrong(item, "a device mapping (`address:`, `vendor_id:`/`device_id:` or `vgpu:`)");
+        r.wrong(
+            item,
+            "a device mapping (`address:`, `vendor_id:`/`device_id:` or `vgpu:`)",
+        );
         return None;
     }
     for (k, v) in r.entries(item, DEVICE_KEYS, "passthrough device") {
@@ -163,7 +229,8 @@ fn read_host(file: FileId, node: &Node, r: &mut Reader) -> Host {
             "coredump" => {
                 h.coredump_span = Some(v.span);
                 for (_, v) in r.entries(v, &["transport"], "coredump") {
-                    h.coredump_transport = r.choice(v, &["usb", "sd", "disk", "network", "file", "none"]);
+                    h.coredump_transport =
+                        r.choice(v, &["usb", "sd", "disk", "network", "file", "none"]);
                 }
             }
             "system_id" => h.system_id = r.string(v),
@@ -204,7 +271,8 @@ fn read_pci(item: &Node, r: &mut Reader) -> HostPci {
             "class" => match v.scalar().and_then(pci::parse_id) {
                 Some(code) => {
                     p.class = Some(Sp::new(i64::from(code), v.span));
-                    p.class_name = class_name_of(i64::from(code)).map(|n| Sp::new(n.to_string(), v.span));
+                    p.class_name =
+                        class_name_of(i64::from(code)).map(|n| Sp::new(n.to_string(), v.span));
                 }
                 None => {
                     let names: Vec<&str> = super::PCI_CLASSES.iter().map(|(n, _)| *n).collect();
@@ -240,9 +308,10 @@ fn flatten(node: &Node) -> Raw {
     let mut todo: Vec<(String, Span, &Node)> = vec![(String::new(), node.span, node)];
     while let Some((path, kspan, n)) = todo.pop() {
         match &n.kind {
-            NodeKind::Scalar { text, .. } => {
-                out.push(RawEntry { key: Sp::new(path, kspan), value: Sp::new(text.clone(), n.span) })
-            }
+            NodeKind::Scalar { text, .. } => out.push(RawEntry {
+                key: Sp::new(path, kspan),
+                value: Sp::new(text.clone(), n.span),
+            }),
             NodeKind::Seq(items) => {
                 for (i, item) in items.iter().enumerate().rev() {
                     todo.push((format!("{path}.{i}"), item.span, item));
@@ -251,7 +320,11 @@ fn flatten(node: &Node) -> Raw {
             NodeKind::Map(entries) => {
                 for (k, v) in entries.iter().rev() {
                     let name = k.scalar().unwrap_or("?");
-                    let p = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+                    let p = if path.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{path}.{name}")
+                    };
                     todo.push((p, k.span, v));
                 }
             }
@@ -268,7 +341,12 @@ struct Reader<'a> {
 impl Reader<'_> {
     /// The entries of a mapping whose keys are known; unknown and duplicate
     /// keys are reported and skipped.
-    fn entries<'n>(&mut self, node: &'n Node, known: &[&'static str], what: &str) -> Vec<(&'static str, &'n Node)> {
+    fn entries<'n>(
+        &mut self,
+        node: &'n Node,
+        known: &[&'static str],
+        what: &str,
+    ) -> Vec<(&'static str, &'n Node)> {
         let Some(map) = node.as_map() else {
             if !node.is_null() {
                 self.wrong(node, &format!("a mapping ({what} keys)"));
@@ -281,10 +359,15 @@ impl Reader<'_> {
             let name = k.scalar().unwrap_or("");
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
                 self.diags.push(
-                    Diagnostic::new(codes::DUPLICATE, Severity::Warning, k.span, format!("`{name}` is set more than once; the last value wins"))
-                        .with_label("set again here")
-                        .with_related(*first, "first set here")
-                        .with_key(name.to_string()),
+                    Diagnostic::new(
+                        codes::DUPLICATE,
+                        Severity::Warning,
+                        k.span,
+                        format!("`{name}` is set more than once; the last value wins"),
+                    )
+                    .with_label("set again here")
+                    .with_related(*first, "first set here")
+                    .with_key(name.to_string()),
                 );
                 out.retain(|(n, _)| *n != name);
             }
@@ -296,7 +379,10 @@ impl Reader<'_> {
                         codes::SCHEMA,
                         Severity::Error,
                         k.span,
-                        format!("unknown {what} key `{name}`{}", suggest::did_you_mean(name, known.iter().copied())),
+                        format!(
+                            "unknown {what} key `{name}`{}",
+                            suggest::did_you_mean(name, known.iter().copied())
+                        ),
                     )
                     .with_label("unknown key")
                     .with_help(format!("{what} keys are: {}", known.join(", ")))
@@ -313,8 +399,13 @@ impl Reader<'_> {
             _ => node.describe().to_string(),
         };
         self.diags.push(
-            Diagnostic::new(codes::SCHEMA, Severity::Error, node.span, format!("expected {expected}, found {found}"))
-                .with_label(format!("expected {expected}")),
+            Diagnostic::new(
+                codes::SCHEMA,
+                Severity::Error,
+                node.span,
+                format!("expected {expected}, found {found}"),
+            )
+            .with_label(format!("expected {expected}")),
         );
     }
 
@@ -344,7 +435,10 @@ impl Reader<'_> {
 
     fn int(&mut self, node: &Node) -> Option<Sp<i64>> {
         let parsed = node.scalar().and_then(|t| {
-            t.trim().parse::<i64>().ok().or_else(|| pci::parse_id(t).map(i64::from))
+            t.trim()
+                .parse::<i64>()
+                .ok()
+                .or_else(|| pci::parse_id(t).map(i64::from))
         });
         match parsed {
             Some(v) => Some(Sp::new(v, node.span)),
@@ -400,7 +494,12 @@ impl Reader<'_> {
                 codes::SCHEMA,
                 Severity::Error,
                 node.span,
-                format!("`{}` is not one of {}{}", s.value, allowed.join(", "), suggest::did_you_mean(&s.value, allowed.iter().copied())),
+                format!(
+                    "`{}` is not one of {}{}",
+                    s.value,
+                    allowed.join(", "),
+                    suggest::did_you_mean(&s.value, allowed.iter().copied())
+                ),
             )
             .with_label("unknown value")
             .with_key(s.value.clone()),

@@ -11,7 +11,11 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
     for d in diags {
         let l = locate(d, sources);
         let msg = d.message.replace('\n', " ");
-        let _ = writeln!(out, "{}:{}:{}: {}[{}] {}", l.path, l.line, l.column, d.severity, d.code, msg);
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}",
+            l.path, l.line, l.column, d.severity, d.code, msg
+        );
     }
     out
 }

@@ -5,13 +5,22 @@
 use super::Options;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceFile, SourceMap, Span};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use std::fmt;
 use std::sync::Arc;
 
 pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: &Options) -> String {
-    let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(opts.color).with_width(opts.width);
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(opts.color)
+        .with_width(opts.width);
     let mut out = String::new();
     for d in diags {
         let report = Report::new(d, sources);
@@ -28,7 +37,12 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: &Options) -> Stri
 struct Src(Arc<SourceFile>);
 
 impl SourceCode for Src {
-    fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text = self.0.text.as_bytes();
         let (start, len) = (span.offset(), span.len());
         if start + len > text.len() {
@@ -37,8 +51,14 @@ impl SourceCode for Src {
         let first = self.0.line_index(start).saturating_sub(before);
         let last = self.0.line_index(start + len.saturating_sub(1));
         let win_start = self.0.line_start(first).unwrap_or(0);
-        let win_end = self.0.line_start(last + after + 1).unwrap_or(text.len()).max(start + len);
-        let window = text.get(win_start..win_end).ok_or(MietteError::OutOfBounds)?;
+        let win_end = self
+            .0
+            .line_start(last + after + 1)
+            .unwrap_or(text.len())
+            .max(start + len);
+        let window = text
+            .get(win_start..win_end)
+            .ok_or(MietteError::OutOfBounds)?;
         let local = SourceSpan::new((start - win_start).into(), len);
         let c = window.read_span(&local, before, after)?;
         Ok(Box::new(MietteSpanContents::new_named(
@@ -107,12 +127,19 @@ impl Report {
 fn label(file: &SourceFile, span: Span, message: &str, primary: bool) -> LabeledSpan {
     let mut r = file.clamp(span);
     if r.start == r.end && r.start == file.text.len() && r.start > 0 {
-        let prev = file.text[..r.start].chars().next_back().map_or(1, char::len_utf8);
+        let prev = file.text[..r.start]
+            .chars()
+            .next_back()
+            .map_or(1, char::len_utf8);
         r.start -= prev;
     }
     let text = (!message.is_empty()).then(|| message.to_string());
     let s = SourceSpan::new(r.start.into(), r.end - r.start);
-    if primary { LabeledSpan::new_primary_with_span(text, s) } else { LabeledSpan::new_with_span(text, s) }
+    if primary {
+        LabeledSpan::new_primary_with_span(text, s)
+    } else {
+        LabeledSpan::new_with_span(text, s)
+    }
 }
 
 impl fmt::Debug for Report {
@@ -139,11 +166,15 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
+        self.url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -158,6 +189,8 @@ impl miette::Diagnostic for Report {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }

@@ -29,7 +29,13 @@ pub fn locate(d: &Diagnostic, sources: &SourceMap) -> Location {
     let r = file.clamp(d.primary.span);
     let (line, column) = file.line_col(r.start);
     let (end_line, end_column) = file.line_col(r.end);
-    Location { path: file.name(), line, column, end_line, end_column }
+    Location {
+        path: file.name(),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
 }
 
 pub struct Options {

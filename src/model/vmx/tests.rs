@@ -6,7 +6,7 @@ fn load(text: &str) -> (VmxFile, Option<Vm>, Vec<Diagnostic>) {
     (file, vm, diags)
 }
 
-fn at<'a>(text: &'a str, span: Span) -> &'a str {
+fn at(text: &str, span: Span) -> &str {
     &text[span.range()]
 }
 
@@ -33,7 +33,10 @@ fn booleans_come_in_any_case() {
 fn escapes_are_undone_and_backslashes_kept() {
     let text = "annotation = \"a|0Ab |22q|22 |7C x|zz\"\np = \"C:\\Users\\x.iso\"\n";
     let (f, _, _) = load(text);
-    assert_eq!(f.get("annotation").unwrap().value.value, "a\nb \"q\" | x|zz");
+    assert_eq!(
+        f.get("annotation").unwrap().value.value,
+        "a\nb \"q\" | x|zz"
+    );
     assert_eq!(f.get("p").unwrap().value.value, "C:\\Users\\x.iso");
 }
 
@@ -50,7 +53,8 @@ fn crlf_shebang_comments_and_blank_lines() {
 
 #[test]
 fn hand_edited_lines_are_accepted() {
-    let text = "scsi0:0.virtualSSD = 1\nfirmware = \"efi\"          # use EFI\nuuid.bios = REDACTED # x\n";
+    let text =
+        "scsi0:0.virtualSSD = 1\nfirmware = \"efi\"          # use EFI\nuuid.bios = REDACTED # x\n";
     let (f, vm, _) = load(text);
     assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
     assert_eq!(f.get("scsi0:0.virtualSSD").unwrap().value.value, "1");
@@ -65,7 +69,10 @@ fn broken_lines_are_vl001_and_the_rest_still_loads() {
     let codes: Vec<_> = f.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["VL001", "VL001"]);
     assert_eq!(at(text, f.diagnostics[0].span()), "this line is broken");
-    assert_eq!(f.get("sharedFolder0.hostPath").unwrap().value.value, "D:\\VMs\\x");
+    assert_eq!(
+        f.get("sharedFolder0.hostPath").unwrap().value.value,
+        "D:\\VMs\\x"
+    );
     assert_eq!(f.get("numvcpus").unwrap().value.value, "4");
     assert!(vm.is_some());
 }
@@ -97,9 +104,13 @@ pciPassthru.use64bitMMIO = \"TRUE\"
     let vm = vm.unwrap();
     let idx: Vec<_> = vm.passthrough.iter().map(|d| d.index).collect();
     assert_eq!(idx, [0, 27]);
-    let a: Vec<_> = vm.passthrough.iter().map(|d| d.address.as_ref().unwrap().value.to_string()).collect();
+    let a: Vec<_> = vm
+        .passthrough
+        .iter()
+        .map(|d| d.address.as_ref().unwrap().value.to_string())
+        .collect();
     assert_eq!(a, ["0000:3b:00.0", "0000:82:00.0"]);
-    assert_eq!(vm.mmio64_enabled.unwrap().value, true);
+    assert!(vm.mmio64_enabled.unwrap().value);
 }
 
 #[test]
@@ -131,17 +142,29 @@ sata0:0.fileName = \"/vmfs/devices/cdrom/mpx.vmhba0:C0:T0:L0\"
 ";
     let (_, vm, _) = load(text);
     let s: Vec<_> = vm.unwrap().snapshots.into_iter().map(|s| s.value).collect();
-    assert_eq!(s, ["/vmfs/volumes/ds/web-000001/data-000003.vmdk", "web-000001_1-000002.vmdk"]);
+    assert_eq!(
+        s,
+        [
+            "/vmfs/volumes/ds/web-000001/data-000003.vmdk",
+            "web-000001_1-000002.vmdk"
+        ]
+    );
 }
 
 #[test]
 fn snapshots_come_from_the_vmsd_too() {
-    let vmsd = parse(FileId(1), ".encoding = \"UTF-8\"\nsnapshot.numSnapshots = \"2\"\nsnapshot0.displayName = \"pre-patch\"\n");
+    let vmsd = parse(
+        FileId(1),
+        ".encoding = \"UTF-8\"\nsnapshot.numSnapshots = \"2\"\nsnapshot0.displayName = \"pre-patch\"\n",
+    );
     let file = parse(FileId(0), "displayName = \"a\"\n");
     let (vm, _) = to_vm(FileId(0), &file, "a", Some(vmsd_snapshots(&vmsd)));
     let s: Vec<_> = vm.unwrap().snapshots.into_iter().map(|s| s.value).collect();
     assert_eq!(s, ["pre-patch", "snapshot 2"]);
-    let empty = parse(FileId(1), ".encoding = \"UTF-8\"\nsnapshot.lastUID = \"1\"\n");
+    let empty = parse(
+        FileId(1),
+        ".encoding = \"UTF-8\"\nsnapshot.lastUID = \"1\"\n",
+    );
     assert!(vmsd_snapshots(&empty).snapshots.is_empty());
 }
 
@@ -155,7 +178,9 @@ fn suspended_state_comes_from_checkpoint_vmstate() {
 
 #[test]
 fn an_encrypted_vm_is_reported_once_and_not_checked() {
-    let (_, vm, d) = load("displayName = \"x\"\nencryption.keySafe = \"vmware:key\"\nencryption.data = \"AAAA\"\n");
+    let (_, vm, d) = load(
+        "displayName = \"x\"\nencryption.keySafe = \"vmware:key\"\nencryption.data = \"AAAA\"\n",
+    );
     assert!(vm.is_none());
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].code, "VL005");

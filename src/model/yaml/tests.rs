@@ -4,7 +4,11 @@ use crate::yaml::parse;
 fn load_all(text: &str, default: Option<&str>) -> (Vec<Doc>, Vec<Diagnostic>) {
     let p = parse(FileId(0), text);
     let mut diags = p.diagnostics;
-    let docs = p.documents.iter().map(|d| load(FileId(0), d, default, &mut diags)).collect();
+    let docs = p
+        .documents
+        .iter()
+        .map(|d| load(FileId(0), d, default, &mut diags))
+        .collect();
     (docs, diags)
 }
 
@@ -41,14 +45,17 @@ hot_add: { cpu: false, memory: false }
     let (vm, diags) = vm(text);
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(vm.hardware_version.unwrap().value, 19);
-    assert_eq!(vm.memory_reservation_all.unwrap().value, true);
+    assert!(vm.memory_reservation_all.unwrap().value);
     let kinds: Vec<_> = vm.passthrough.iter().map(Device::kind).collect();
     assert_eq!(kinds, ["static", "dynamic", "vgpu"]);
     assert_eq!(vm.passthrough[1].device_id.as_ref().unwrap().value, 0x20b5);
     assert_eq!(vm.snapshots.len(), 1);
-    assert_eq!(vm.vmotion.unwrap().value, true);
+    assert!(vm.vmotion.unwrap().value);
     assert_eq!(&text[vm.mmio64_size_gb.unwrap().span.range()], "128");
-    assert_eq!(vm.raw.get("migration.drs_automation").unwrap().value.value, "fullyAutomated");
+    assert_eq!(
+        vm.raw.get("migration.drs_automation").unwrap().value.value,
+        "fullyAutomated"
+    );
 }
 
 #[test]
@@ -56,7 +63,11 @@ fn unknown_keys_are_vl002_with_a_suggestion() {
     let (_, diags) = vm("kind: vm\nmemroy_mb: 4\n");
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].code, "VL002");
-    assert!(diags[0].message.contains("did you mean `memory_mb`"), "{}", diags[0].message);
+    assert!(
+        diags[0].message.contains("did you mean `memory_mb`"),
+        "{}",
+        diags[0].message
+    );
 }
 
 #[test]
@@ -77,7 +88,10 @@ fn a_json_host_inventory_reads_like_yaml() {
     let Doc::Host(h) = &docs[0] else { panic!() };
     assert_eq!(h.pci[0].class_name.as_ref().unwrap().value, "usb");
     assert_eq!(h.pci[0].device_id.as_ref().unwrap().value, 8373);
-    assert_eq!(h.esxi_version.as_ref().unwrap().value, Version::parse("8.0.2").unwrap());
+    assert_eq!(
+        h.esxi_version.as_ref().unwrap().value,
+        Version::parse("8.0.2").unwrap()
+    );
 }
 
 #[test]

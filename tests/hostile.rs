@@ -1,0 +1,173 @@
+//! Hostile input: each bad file becomes a diagnostic, nothing panics or
+//! hangs, and a good file beside it is still checked.
+
+use crate::util::{GOOD_VM, HOST, codes, tree, vmlint_in};
+use std::path::Path;
+
+/// A VM beside the hostile files that must still produce its PT005.
+fn still_checked() -> String {
+    GOOD_VM
+        .replace("hardware_version: 19", "hardware_version: 4")
+        .replace("name: good", "name: witness")
+}
+
+fn check(dir: &Path) -> (i32, String) {
+    let r = vmlint_in(dir, &["check", ".", "--format", "compact"]);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    (r.code, r.stdout)
+}
+
+fn assert_witness(out: &str) {
+    assert!(
+        out.contains("witness.vm.yaml:4:19: error[PT005]"),
+        "the good file was not checked:\n{out}"
+    );
+}
+
+#[test]
+fn binary_data_named_vmx() {
+    let mut bytes = vec![0u8; 4096];
+    bytes.extend((0..=255u8).cycle().take(100_000));
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+        ("blob.vmx", &bytes),
+    ]);
+    let (_, out) = check(t.path());
+    assert!(
+        out.contains("blob.vmx:1:1: error[VL005] this file is binary"),
+        "{out}"
+    );
+    assert_witness(&out);
+}
+
+#[test]
+fn invalid_utf8_in_yaml_and_in_vmx() {
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+        ("bad.vm.yaml", b"kind: vm\nname: caf\xe9\xff\n"),
+        (
+            "bad.vmx",
+            b".encoding = \"UTF-8\"\ndisplayName = \"\xe5\xa4\x3f\"\n",
+        ),
+    ]);
+    let (_, out) = check(t.path());
+    assert!(
+        out.contains("bad.vm.yaml:2:10: error[VL001] this file is not valid UTF-8"),
+        "{out}"
+    );
+    assert!(
+        out.contains("bad.vmx:2:16: warning[VL001] bytes that are not valid UTF-8 were replaced"),
+        "{out}"
+    );
+    assert_witness(&out);
+}
+
+#[test]
+fn a_one_megabyte_line_and_an_empty_file() {
+    let long = format!("annotation = \"{}\"\n", "x".repeat(1 << 20));
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+        ("long.vmx", long.as_bytes()),
+        ("empty.vmx", b""),
+        ("empty.vm.yaml", b""),
+    ]);
+    let (_, out) = check(t.path());
+    assert_eq!(codes(&out), ["VL005", "VL005", "VL004", "PT005"], "{out}");
+    assert!(
+        out.contains("./empty.vm.yaml:1:1: warning[VL005] this file is empty"),
+        "{out}"
+    );
+    assert!(
+        out.contains("./long.vmx:1:1: warning[VL004] this VM names no host"),
+        "{out}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_vmx_does_not_block() {
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+    ]);
+    let fifo = t.path().join("pipe.vmx");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (_, out) = check(t.path());
+    assert!(
+        out.contains("pipe.vmx:1:1: error[VL005] this file is not a regular file"),
+        "{out}"
+    );
+    assert_witness(&out);
+    let (_, out) = {
+        let r = vmlint_in(
+            t.path(),
+            &[
+                "check",
+                "pipe.vmx",
+                "witness.vm.yaml",
+                "h.host.yaml",
+                "--format",
+                "compact",
+            ],
+        );
+        (r.code, r.stdout)
+    };
+    assert!(
+        out.contains("VL005"),
+        "named explicitly, still not read: {out}"
+    );
+}
+
+#[test]
+fn an_alias_bomb_and_deep_nesting_in_yaml() {
+    let mut bomb = String::from(
+        "kind: vm\nname: bomb\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for i in 1..12 {
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 9].join(", ")
+        ));
+    }
+    let deep = format!(
+        "kind: vm\nname: deep\nx: {}1{}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let block = format!(
+        "kind: vm\nname: block\nx:\n{}",
+        (0..50_000)
+            .map(|i| format!("{}- \n", "  ".repeat(i.min(30_000))))
+            .collect::<String>()
+    );
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+        ("bomb.vm.yaml", bomb.as_bytes()),
+        ("deep.vm.yaml", deep.as_bytes()),
+        ("block.vm.yaml", block.as_bytes()),
+    ]);
+    let (_, out) = check(t.path());
+    assert!(
+        out.contains("bomb.vm.yaml") && out.contains("alias"),
+        "{out}"
+    );
+    assert!(
+        out.contains("deep.vm.yaml") && out.contains("VL001"),
+        "{out}"
+    );
+    assert!(out.contains("block.vm.yaml:"), "{out}");
+    assert_witness(&out);
+}

@@ -1,0 +1,12 @@
+//! vmlint's integration tests: one binary, one module per concern. Each
+//! module runs the real `vmlint` binary on the bundled fixtures or on
+//! temporary trees.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+mod cli;
+mod fixtures;
+mod hostile;
+mod snapshots;
+mod user_rules;

@@ -1,0 +1,82 @@
+//! Rules written by users from docs/rule-language.md, kept outside rules/.
+
+use crate::util::{HOST, codes, tree, vmlint_in};
+
+const POLICY: &str = r#"
+# Our own policy: production VMs reserve all of their memory, and no two
+# production VMs share a host.
+rule ACME001 prod-vms-reserve-memory {
+  severity error
+  summary  "production VMs reserve all of their memory"
+  on vm
+  when starts_with(vm.name, "prod-")
+  assert vm.memory_reservation_all == true or vm.memory_reservation_mb >= vm.memory_mb
+  message "{vm.name} reserves {vm.memory_reservation_mb} MB of {vm.memory_mb} MB"
+  help "set memory_reservation: all"
+}
+
+rule ACME002 one-prod-vm-per-host {
+  severity warning
+  on vm
+  when host != null and starts_with(vm.name, "prod-")
+  for other in host.vms where other != vm and starts_with(other.name, "prod-")
+  assert false
+  at vm.name
+  message "{vm.name} shares host {host.name} with {other.name}"
+  related other.name "the other production VM"
+}
+"#;
+
+fn vm(name: &str, reservation: &str) -> String {
+    format!(
+        "kind: vm\nname: {name}\nhost: esx-01\nhardware_version: 19\nmemory_mb: 8192\n{reservation}"
+    )
+}
+
+#[test]
+fn a_user_rule_and_a_cross_vm_rule_work_from_their_own_folder() {
+    let t = tree(&[
+        ("policies/acme.rules", POLICY.as_bytes()),
+        ("hosts/esx-01.host.yaml", HOST.as_bytes()),
+        (
+            "vms/prod-db.vm.yaml",
+            vm("prod-db", "memory_reservation_mb: 4096\n").as_bytes(),
+        ),
+        (
+            "vms/prod-web.vm.yaml",
+            vm("prod-web", "memory_reservation: all\n").as_bytes(),
+        ),
+        ("vms/dev-web.vm.yaml", vm("dev-web", "").as_bytes()),
+    ]);
+    let r = vmlint_in(
+        t.path(),
+        &[
+            "check",
+            "hosts",
+            "vms",
+            "--rules",
+            "policies",
+            "--no-builtin",
+            "--format",
+            "compact",
+        ],
+    );
+    assert_eq!(
+        r.stdout,
+        "vms/prod-db.vm.yaml:2:7: warning[ACME002] prod-db shares host esx-01 with prod-web\n\
+         vms/prod-db.vm.yaml:6:24: error[ACME001] prod-db reserves 4096 MB of 8192 MB\n\
+         vms/prod-web.vm.yaml:2:7: warning[ACME002] prod-web shares host esx-01 with prod-db\n",
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.code, 1);
+    // the same rules from the configuration, beside the embedded pack
+    std::fs::write(t.path().join(".vmlint.yaml"), "rules: [policies/]\n").unwrap();
+    let r = vmlint_in(t.path(), &["check", "hosts", "vms", "--format", "compact"]);
+    let c = codes(&r.stdout);
+    assert!(
+        c.contains(&"ACME001".to_string()) && c.contains(&"ACME002".to_string()),
+        "{}",
+        r.stdout
+    );
+}

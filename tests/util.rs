@@ -1,0 +1,107 @@
+//! Running the binary and building temporary trees.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `vmlint ARGS` in `dir` with a clean environment for colours.
+pub fn vmlint_in(dir: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_vmlint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("vmlint runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn vmlint(args: &[&str]) -> Run {
+    vmlint_in(&root(), args)
+}
+
+/// Runs `vmlint ARGS` with `input` on stdin.
+pub fn vmlint_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vmlint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vmlint starts");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A temporary tree: `files` are (relative path, contents).
+pub fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, bytes) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    dir
+}
+
+/// A host that has one A100 enabled for passthrough, at 0000:3b:00.0.
+pub const HOST: &str = "kind: host
+name: esx-01
+esxi_version: 8.0.2
+iommu: enabled
+boot_device: disk
+coredump: { transport: disk }
+pci:
+  - address: \"0000:3b:00.0\"
+    vendor_id: 0x10de
+    device_id: 0x20b5
+    class: display
+    name: NVIDIA A100
+    passthrough: enabled
+";
+
+/// A clean VM on `esx-01` using that A100.
+pub const GOOD_VM: &str = "kind: vm
+name: good
+host: esx-01
+hardware_version: 19
+firmware: efi
+memory_mb: 4096
+memory_reservation: all
+passthrough:
+  - address: \"0000:3b:00.0\"
+";
+
+/// The codes in compact output, in order.
+pub fn codes(compact: &str) -> Vec<String> {
+    compact
+        .lines()
+        .filter_map(|l| {
+            l.split_once('[')
+                .and_then(|(_, r)| r.split_once(']'))
+                .map(|(c, _)| c.to_string())
+        })
+        .collect()
+}
