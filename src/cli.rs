@@ -28,6 +28,8 @@ pub enum Command {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Print the model fields and functions rules can use (Markdown)
+    Schema,
     /// Run rule fixtures: each `# expect: CODE` comment must match a finding on the next line, and nothing else may be found
     Test {
         /// Folders or files of fixtures

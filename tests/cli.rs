@@ -259,3 +259,13 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(out.status.code().is_some(), "not killed by a signal");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn the_rule_language_reference_prints_the_current_field_and_function_tables() {
+    let doc = std::fs::read_to_string(root().join("docs/rule-language.md")).unwrap();
+    let schema = vmlint(&["schema"]).stdout;
+    assert!(
+        doc.ends_with(&schema),
+        "docs/rule-language.md is stale: append the output of `vmlint schema`"
+    );
+}

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod explain;
 pub mod rules;
+pub mod schema;
 pub mod test;
 
 use crate::cli::{Cli, Command, RuleArgs};
@@ -39,6 +40,7 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
         Command::Rules(args) => rules::run(&args),
         Command::Explain { code, rules } => explain::run(&code, &rules),
         Command::Test { paths, rules } => test::run(&paths, &rules),
+        Command::Schema => schema::run(),
     }
 }
 

@@ -104,6 +104,9 @@ impl fmt::Display for Ty {
             Ty::Str => f.write_str("a string"),
             Ty::Version => f.write_str("a version"),
             Ty::Pci => f.write_str("a PCI address"),
+            Ty::Rec(r @ (RecTy::Mmio64 | RecTy::Migration | RecTy::HotAdd | RecTy::Coredump)) => {
+                write!(f, "the {} settings", r.name())
+            }
             Ty::Rec(r) => write!(f, "a {}", r.name()),
             Ty::List(Elem::Rec(r)) => write!(f, "a list of {}s", r.name()),
             Ty::List(Elem::Int) => f.write_str("a list of numbers"),

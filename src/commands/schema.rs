@@ -1,0 +1,48 @@
+//! `vmlint schema`: the model fields and built-in functions as Markdown
+//! tables, printed from the tables the checker and evaluator use.
+//! docs/rule-language.md includes this output (a test keeps them equal).
+
+use super::{ExitStatus, emit};
+use crate::eval::functions::FUNCTIONS;
+use crate::lang::schema::FIELDS;
+use crate::lang::types::Ty;
+use std::fmt::Write;
+
+pub fn markdown() -> String {
+    let mut out =
+        String::from("| field | type | .vmx key / YAML key | meaning |\n|---|---|---|---|\n");
+    for f in FIELDS {
+        let owner = match f.on.name() {
+            "passthrough device" => "dev",
+            "host PCI device" => "host.pci[]",
+            "mmio64" => "vm.mmio64",
+            "migration" => "vm.migration",
+            "hot_add" => "vm.hot_add",
+            "coredump" => "host.coredump",
+            other => other,
+        };
+        let _ = writeln!(
+            out,
+            "| `{owner}.{}` | {} | {} | {} |",
+            f.name, f.ty, f.source, f.doc
+        );
+    }
+    out.push_str("\n| function | arguments | result | meaning |\n|---|---|---|---|\n");
+    for f in FUNCTIONS {
+        let args: Vec<String> = f.params.iter().map(Ty::to_string).collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            f.name,
+            args.join(", "),
+            f.ret,
+            f.doc.replace('|', "\\|")
+        );
+    }
+    out
+}
+
+pub fn run() -> ExitStatus {
+    emit(&markdown());
+    ExitStatus::Clean
+}
