@@ -86,6 +86,15 @@ pub struct CheckArgs {
     pub stdin_filename: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Leave out the findings recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in FILE (then exit 0), to adopt vmlint on an existing repository
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Print how many findings each rule has instead of the findings
+    #[arg(long)]
+    pub statistics: bool,
     /// Only these codes or prefixes (replaces `select` of .vmlint.yaml)
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Vec<String>,

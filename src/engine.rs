@@ -242,7 +242,24 @@ pub enum Input {
     Stdin { name: PathBuf, bytes: Vec<u8> },
 }
 
-pub fn run(sources: &SourceMap, cfg: &Config, rules: &[Compiled], input: Input) -> Outcome {
+/// What a long run reports as it goes (a progress bar, or nothing).
+pub trait Progress: Sync {
+    fn start(&self, _files: usize) {}
+    fn tick(&self) {}
+}
+
+/// No progress reporting.
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+pub fn run(
+    sources: &SourceMap,
+    cfg: &Config,
+    rules: &[Compiled],
+    input: Input,
+    progress: &dyn Progress,
+) -> Outcome {
     let mut diags = Vec::new();
     let (mut files, stdin) = match input {
         Input::Paths(paths) => {
@@ -273,13 +290,13 @@ pub fn run(sources: &SourceMap, cfg: &Config, rules: &[Compiled], input: Input) 
         );
     }
     let files_checked = files.len() + usize::from(stdin.is_some());
+    progress.start(files_checked);
     let mut loaded: Vec<(PathBuf, Loaded)> = files
         .par_iter()
         .map(|(p, d)| {
-            (
-                p.clone(),
-                load::load_path(sources, p, *d, cfg.max_file_size),
-            )
+            let l = load::load_path(sources, p, *d, cfg.max_file_size);
+            progress.tick();
+            (p.clone(), l)
         })
         .collect();
     if let Some((name, bytes)) = stdin {

@@ -2,6 +2,7 @@
 //! configuration. Data flows source → model → rules → evaluation →
 //! suppressions → sort → render; each stage is a module below.
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;

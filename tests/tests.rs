@@ -7,6 +7,7 @@ mod util;
 
 mod cli;
 mod fixtures;
+mod formats;
 mod hostile;
 mod snapshots;
 mod user_rules;

@@ -120,7 +120,13 @@ pub fn run(paths: &[PathBuf], args: &RuleArgs) -> ExitStatus {
         Ok(x) => x,
         Err(s) => return s,
     };
-    let outcome = engine::run(&sources, &cfg, &rules, Input::Paths(paths.to_vec()));
+    let outcome = engine::run(
+        &sources,
+        &cfg,
+        &rules,
+        Input::Paths(paths.to_vec()),
+        &engine::Quiet,
+    );
     let v = verdict(&sources, &outcome.diagnostics);
     let opts = super::stderr_options();
     let mut out = String::new();

@@ -2,7 +2,12 @@
 //! writes one output format. They know nothing of rules or descriptors.
 
 pub mod compact;
+pub mod github;
+pub mod gitlab;
 pub mod human;
+pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceMap;
@@ -13,6 +18,16 @@ pub enum Format {
     Human,
     /// one line each: `path:line:col: severity[CODE] message`
     Compact,
+    /// a JSON document with positions (line, column, byte offset) of every label
+    Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// GitHub Actions workflow annotations
+    Github,
+    /// JUnit XML
+    Junit,
+    /// GitLab Code Quality
+    Gitlab,
 }
 
 /// Where a diagnostic starts, for the line-oriented formats.
@@ -47,5 +62,10 @@ pub fn render(format: Format, diags: &[Diagnostic], sources: &SourceMap, opts: &
     match format {
         Format::Human => human::render(diags, sources, opts),
         Format::Compact => compact::render(diags, sources),
+        Format::Json => json::render(diags, sources),
+        Format::Sarif => sarif::render(diags, sources),
+        Format::Github => github::render(diags, sources),
+        Format::Junit => junit::render(diags, sources),
+        Format::Gitlab => gitlab::render(diags, sources),
     }
 }

@@ -1,0 +1,45 @@
+//! `json`: one object per diagnostic, with line, column and byte offset of
+//! both ends, for editors and scripts. The schema is documented in the
+//! README ("JSON output") and versioned.
+
+use crate::baseline::fingerprint;
+use crate::diagnostic::{Diagnostic, Label};
+use crate::source::SourceMap;
+use serde_json::{Value, json};
+
+pub fn position(sources: &SourceMap, label: &Label) -> Value {
+    let file = sources.get(label.span.file);
+    let r = file.clamp(label.span);
+    let (sl, sc) = file.line_col(r.start);
+    let (el, ec) = file.line_col(r.end);
+    json!({
+        "path": file.name(),
+        "start": { "line": sl, "column": sc, "offset": r.start },
+        "end": { "line": el, "column": ec, "offset": r.end },
+        "message": label.message,
+    })
+}
+
+pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let items: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let p = position(sources, &d.primary);
+            json!({
+                "path": p["path"],
+                "code": d.code,
+                "severity": d.severity.as_str(),
+                "message": d.message,
+                "start": p["start"],
+                "end": p["end"],
+                "label": d.primary.message,
+                "related": d.related.iter().map(|l| position(sources, l)).collect::<Vec<_>>(),
+                "help": d.help,
+                "url": d.url,
+                "fingerprint": fingerprint(d, sources),
+            })
+        })
+        .collect();
+    let doc = json!({ "version": 1, "tool": "vmlint", "diagnostics": items });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}

@@ -1,0 +1,82 @@
+//! `junit`: JUnit XML for CI dashboards: one test suite per file with
+//! findings, one failing test case per finding.
+
+use super::locate;
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceMap;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut by_file: BTreeMap<String, Vec<(&Diagnostic, super::Location)>> = BTreeMap::new();
+    for d in diags {
+        let l = locate(d, sources);
+        by_file.entry(l.path.clone()).or_default().push((d, l));
+    }
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"vmlint\" tests=\"{}\" failures=\"{}\">",
+        diags.len().max(1),
+        diags.len()
+    );
+    if diags.is_empty() {
+        out.push_str("  <testsuite name=\"vmlint\" tests=\"1\" failures=\"0\">\n    <testcase name=\"no findings\" classname=\"vmlint\"/>\n  </testsuite>\n");
+    }
+    for (path, items) in &by_file {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">",
+            xml(path),
+            items.len(),
+            items.len()
+        );
+        for (d, l) in items {
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"{}:{}:{} {}\" classname=\"{}\" file=\"{}\" line=\"{}\">",
+                xml(path),
+                l.line,
+                l.column,
+                xml(&d.code),
+                xml(path),
+                xml(path),
+                l.line
+            );
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{} at {}:{}:{}{}</failure>",
+                xml(&d.code),
+                xml(&d.message),
+                xml(&d.severity.to_string()),
+                xml(path),
+                l.line,
+                l.column,
+                d.help
+                    .as_deref()
+                    .map(|h| format!("\nhelp: {}", xml(h)))
+                    .unwrap_or_default()
+            );
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}

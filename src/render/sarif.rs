@@ -1,0 +1,112 @@
+//! `sarif`: SARIF 2.1.0 for code-scanning services. Every result has a
+//! physical location; related labels become relatedLocations; rules carry
+//! their help URI; partialFingerprints come from the baseline fingerprint.
+
+use crate::baseline::fingerprint;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::source::SourceMap;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// A relative path as a URI reference: every byte outside the unreserved
+/// set (and `/`) percent-encoded.
+pub fn uri(path: &str) -> String {
+    let path = path.strip_prefix("./").unwrap_or(path).replace('\\', "/");
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn location(sources: &SourceMap, label: &Label) -> Value {
+    let file = sources.get(label.span.file);
+    let r = file.clamp(label.span);
+    let (sl, sc) = file.line_col(r.start);
+    let (el, ec) = file.line_col(r.end);
+    let chars = file.text.get(r.clone()).map_or(0, |s| s.chars().count());
+    let char_offset = file.text.get(..r.start).map_or(0, |s| s.chars().count());
+    json!({
+        "physicalLocation": {
+            "artifactLocation": { "uri": uri(&file.name()) },
+            "region": {
+                "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec,
+                "charOffset": char_offset, "charLength": chars,
+            }
+        }
+    })
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut rules: BTreeMap<&str, &Diagnostic> = BTreeMap::new();
+    for d in diags {
+        rules.entry(d.code.as_str()).or_insert(d);
+    }
+    let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, c)| (*c, i)).collect();
+    let rule_objs: Vec<Value> = rules
+        .values()
+        .map(|d| {
+            let mut r = json!({
+                "id": d.code,
+                "defaultConfiguration": { "level": level(d.severity) },
+            });
+            if let Some(u) = &d.url {
+                r["helpUri"] = json!(u);
+            }
+            if let Some(h) = &d.help {
+                r["help"] = json!({ "text": h });
+            }
+            r
+        })
+        .collect();
+    let results: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let mut msg = d.message.clone();
+            if !d.primary.message.is_empty() {
+                msg.push_str(&format!(" ({})", d.primary.message));
+            }
+            json!({
+                "ruleId": d.code,
+                "ruleIndex": index.get(d.code.as_str()).copied().unwrap_or(0),
+                "level": level(d.severity),
+                "message": { "text": msg },
+                "locations": [location(sources, &d.primary)],
+                "relatedLocations": d.related.iter().enumerate().map(|(i, l)| {
+                    let mut loc = location(sources, l);
+                    loc["id"] = json!(i + 1);
+                    loc["message"] = json!({ "text": if l.message.is_empty() { "related" } else { l.message.as_str() } });
+                    loc
+                }).collect::<Vec<_>>(),
+                "partialFingerprints": { "vmlint/v1": fingerprint(d, sources) },
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "vmlint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/vmlint/vmlint",
+                "rules": rule_objs,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
