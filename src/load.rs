@@ -9,6 +9,7 @@ use crate::model::{Host, Vm, vmx};
 use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::suppress::{self, Suppression};
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Default)]
 pub struct Loaded {
@@ -82,7 +83,8 @@ pub fn load_bytes(
 
 fn load_vmx(sources: &SourceMap, path: &Path, bytes: &[u8], max_size: u64, out: &mut Loaded) {
     let (text, note) = vmx::decode(bytes);
-    let id = sources.add(path, FileKind::Vmx, text.as_str());
+    let text: Arc<str> = Arc::from(text);
+    let id = sources.add(path, FileKind::Vmx, Arc::clone(&text));
     if let Some(note) = note {
         let at = text.find('\u{FFFD}').unwrap_or(0);
         out.diags.push(
@@ -95,11 +97,11 @@ fn load_vmx(sources: &SourceMap, path: &Path, bytes: &[u8], max_size: u64, out: 
             .with_label("undecodable bytes"),
         );
     }
-    let file = vmx::parse(id, &text);
+    let mut file = vmx::parse(id, Arc::clone(&text));
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let vmsd = load_vmsd(sources, path, max_size);
-    let (vm, diags) = vmx::to_vm(id, &file, stem, vmsd);
-    out.diags.extend(file.diagnostics);
+    out.diags.append(&mut file.diagnostics);
+    let (vm, diags) = vmx::to_vm(id, file, stem, vmsd);
     out.diags.extend(diags);
     out.vms.extend(vm);
     out.suppressions.push((id, suppress::scan(id, &text)));
@@ -110,13 +112,14 @@ fn load_vmsd(sources: &SourceMap, vmx_path: &Path, max_size: u64) -> Option<vmx:
     let path = vmx_path.with_extension("vmsd");
     let bytes = read_limited(&path, max_size).ok()?;
     let (text, _) = vmx::decode(&bytes);
+    let text: Arc<str> = Arc::from(text);
     // parsed against a provisional id, then registered only if it matters
-    let probe = vmx::parse(FileId(u32::MAX), &text);
+    let probe = vmx::parse(FileId(u32::MAX), Arc::clone(&text));
     if vmx::vmsd_snapshots(&probe).snapshots.is_empty() {
         return None;
     }
-    let id = sources.add(&path, FileKind::Vmsd, text.as_str());
-    Some(vmx::vmsd_snapshots(&vmx::parse(id, &text)))
+    let id = sources.add(&path, FileKind::Vmsd, Arc::clone(&text));
+    Some(vmx::vmsd_snapshots(&vmx::parse(id, text)))
 }
 
 fn load_yaml(

@@ -37,21 +37,14 @@ pub fn scan(file: FileId, text: &str) -> Vec<Suppression> {
                 out.push(p);
             }
         }
-        let Some(at) = line
-            .find("vmlint: ignore")
-            .or_else(|| line.find("vmlint:ignore"))
-        else {
+        // a `#` starts the comment; `vmlint: ignore` must follow it
+        let Some((hash, list)) = line.match_indices('#').find_map(|(i, _)| {
+            let rest = line.get(i + 1..)?.trim_start().strip_prefix("vmlint:")?;
+            Some((i, rest.trim_start().strip_prefix("ignore")?))
+        }) else {
             continue;
         };
-        let Some(hash) = line[..at].rfind('#') else {
-            continue;
-        };
-        if !line[hash + 1..at].trim().is_empty() {
-            continue;
-        }
-        let rest = &line[at..];
-        let rest = rest.split_once("ignore").map_or("", |(_, r)| r);
-        let list = rest.split("--").next().unwrap_or("");
+        let list = list.split("--").next().unwrap_or("");
         let codes: Vec<String> = list
             .split([',', ' '])
             .map(str::trim)

@@ -233,10 +233,14 @@ impl<'a> Eval<'_, 'a> {
                     Res::Slot(s) => s,
                     _ => return Val::null(),
                 };
-                let items: Vec<Val<'a>> = l.as_list().map(<[Val<'a>]>::to_vec).unwrap_or_default();
+                // shares the list instead of copying it
+                let items: Arc<Vec<Val<'a>>> = match &l.v {
+                    V::List(items) => Arc::clone(items),
+                    _ => Arc::new(Vec::new()),
+                };
                 let mut count = 0i64;
                 let mut sum = 0i64;
-                for item in items {
+                for item in items.iter().cloned() {
                     self.set(slot, item);
                     let b = self.eval(body);
                     match q {
@@ -385,10 +389,7 @@ fn index<'a>(base: &Val<'a>, idx: &Val<'a>) -> Val<'a> {
             .cloned()
             .unwrap_or_else(missing),
         (V::Raw(raw), V::Str(key)) => match raw.get(key) {
-            Some(e) => Val::new(
-                V::Str(Cow::Borrowed(e.value.value.as_str())),
-                Some(e.value.span),
-            ),
+            Some(e) => Val::new(V::Str(Cow::Borrowed(raw.value(e))), Some(e.value)),
             None => missing(),
         },
         _ => missing(),

@@ -270,7 +270,7 @@ pub static FIELDS: &[FieldDef] = &[
                 vm.raw
                     .entries
                     .iter()
-                    .map(|e| Val::new(V::Str(Cow::Borrowed(&e.key.value)), Some(e.key.span)))
+                    .map(|e| Val::new(V::Str(Cow::Borrowed(vm.raw.key(e))), Some(e.key)))
                     .collect(),
                 vm.span,
             ),

@@ -12,6 +12,7 @@ pub mod yaml;
 
 use crate::source::{FileId, Span};
 pub use pci::PciAddr;
+use std::sync::Arc;
 pub use version::Version;
 
 /// A value and the span of the text it came from.
@@ -95,24 +96,42 @@ impl Device {
 }
 
 /// Every key of a descriptor as written, for `raw["key"]` and key checks.
+/// Keys and values are spans into the file's text, which is shared with the
+/// source map: only a value whose escapes were undone (or a YAML path) owns
+/// its text.
 #[derive(Clone, Debug, Default)]
 pub struct Raw {
+    pub text: Arc<str>,
     pub entries: Vec<RawEntry>,
 }
 
 #[derive(Clone, Debug)]
 pub struct RawEntry {
-    pub key: Sp<String>,
-    pub value: Sp<String>,
+    pub key: Span,
+    pub value: Span,
+    pub key_text: Option<Box<str>>,
+    pub value_text: Option<Box<str>>,
 }
 
 impl Raw {
-    /// The value of `key`, compared case-insensitively; the last one wins.
+    pub fn key<'a>(&'a self, e: &'a RawEntry) -> &'a str {
+        e.key_text
+            .as_deref()
+            .unwrap_or_else(|| self.text.get(e.key.range()).unwrap_or(""))
+    }
+
+    pub fn value<'a>(&'a self, e: &'a RawEntry) -> &'a str {
+        e.value_text
+            .as_deref()
+            .unwrap_or_else(|| self.text.get(e.value.range()).unwrap_or(""))
+    }
+
+    /// The entry of `key`, compared case-insensitively; the last one wins.
     pub fn get(&self, key: &str) -> Option<&RawEntry> {
         self.entries
             .iter()
             .rev()
-            .find(|e| e.key.value.eq_ignore_ascii_case(key))
+            .find(|e| self.key(e).eq_ignore_ascii_case(key))
     }
 }
 

@@ -9,23 +9,89 @@ use super::{Device, Format, Placement, Raw, RawEntry, Sp, Vm, pci};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::source::{FileId, Span};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// A `.vmx` (or `.vmsd`) file read into entries.
 #[derive(Debug, Default)]
 pub struct VmxFile {
-    pub entries: Vec<RawEntry>,
+    pub raw: Raw,
     /// `# vmlint: host=NAME` (or `cluster=NAME`): the name and its span.
     pub placement: Option<(bool, Sp<String>)>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Lowercased key → index of its last entry.
-    index: HashMap<String, usize>,
+    /// Hash of the lowercased key → index of its last entry.
+    index: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+}
+
+/// The index's keys are hashes already.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// FNV-1a of the key's lowercased bytes, without allocating.
+fn key_hash(key: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 impl VmxFile {
+    pub fn entries(&self) -> &[RawEntry] {
+        &self.raw.entries
+    }
+
+    /// The last entry of `key`, compared case-insensitively.
     pub fn get(&self, key: &str) -> Option<&RawEntry> {
-        self.index
-            .get(&key.to_ascii_lowercase())
-            .and_then(|i| self.entries.get(*i))
+        let hit = self
+            .index
+            .get(&key_hash(key))
+            .and_then(|i| self.raw.entries.get(*i as usize));
+        match hit {
+            Some(e) if self.raw.key(e).eq_ignore_ascii_case(key) => Some(e),
+            // a hash collision: fall back to a scan
+            Some(_) => self.raw.get(key),
+            None => None,
+        }
+    }
+
+    pub fn key<'a>(&'a self, e: &'a RawEntry) -> &'a str {
+        self.raw.key(e)
+    }
+
+    pub fn value<'a>(&'a self, e: &'a RawEntry) -> &'a str {
+        self.raw.value(e)
+    }
+
+    fn value_sp(&self, e: &RawEntry) -> Sp<String> {
+        Sp::new(self.value(e).to_string(), e.value)
+    }
+
+    fn wrong_type(&self, e: &RawEntry, expected: &str) -> Diagnostic {
+        let key = self.key(e);
+        Diagnostic::new(
+            codes::SCHEMA,
+            Severity::Error,
+            e.value,
+            format!("`{key}` should be {expected}, not `{}`", self.value(e)),
+        )
+        .with_label(format!("expected {expected}"))
+        .with_key(key.to_ascii_lowercase())
     }
 }
 
@@ -66,9 +132,15 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
 
 /// Splits the decoded text into entries. Never fails: broken lines become
 /// VL001 diagnostics and duplicate keys VL003.
-pub fn parse(file: FileId, text: &str) -> VmxFile {
-    let mut out = VmxFile::default();
-    let mut first_seen: HashMap<String, Span> = HashMap::new();
+pub fn parse(file: FileId, shared: Arc<str>) -> VmxFile {
+    let mut out = VmxFile {
+        raw: Raw {
+            text: Arc::clone(&shared),
+            entries: Vec::new(),
+        },
+        ..VmxFile::default()
+    };
+    let text: &str = &shared;
     let mut offset = 0usize;
     for raw_line in text.split_inclusive('\n') {
         let start = offset;
@@ -172,8 +244,14 @@ pub fn parse(file: FileId, text: &str) -> VmxFile {
             let val = v[..end].trim_end();
             (val, Span::new(file, vstart, vstart + val.len()))
         };
-        let lkey = key_text.to_ascii_lowercase();
-        if let Some(first) = first_seen.get(&lkey) {
+        let h = key_hash(key_text);
+        let previous = out
+            .index
+            .get(&h)
+            .and_then(|i| out.raw.entries.get(*i as usize));
+        if let Some(prev) = previous
+            && out.raw.key(prev).eq_ignore_ascii_case(key_text)
+        {
             out.diagnostics.push(
                 Diagnostic::new(
                     codes::DUPLICATE,
@@ -182,17 +260,20 @@ pub fn parse(file: FileId, text: &str) -> VmxFile {
                     format!("`{key_text}` is set more than once; the last value wins"),
                 )
                 .with_label("set again here")
-                .with_related(*first, "first set here")
+                .with_related(prev.key, "set before here")
                 .with_help("remove one of the lines")
-                .with_key(lkey.clone()),
+                .with_key(key_text.to_ascii_lowercase()),
             );
-        } else {
-            first_seen.insert(lkey.clone(), key_span);
         }
-        out.index.insert(lkey, out.entries.len());
-        out.entries.push(RawEntry {
-            key: Sp::new(key_text.to_string(), key_span),
-            value: Sp::new(unescape(value), vspan),
+        out.index
+            .insert(h, u32::try_from(out.raw.entries.len()).unwrap_or(u32::MAX));
+        out.raw.entries.push(RawEntry {
+            key: key_span,
+            value: vspan,
+            key_text: None,
+            value_text: value
+                .contains('|')
+                .then(|| unescape(value).into_boxed_str()),
         });
     }
     out
@@ -256,19 +337,19 @@ struct Typed<'a> {
 
 impl Typed<'_> {
     fn str(&self, key: &str) -> Option<Sp<String>> {
-        self.file.get(key).map(|e| e.value.clone())
+        self.file.get(key).map(|e| self.file.value_sp(e))
     }
 
     fn int(&mut self, key: &str) -> Option<Sp<i64>> {
         let e = self.file.get(key)?;
-        let t = e.value.value.trim();
+        let t = self.file.value(e).trim();
         let parsed = pci::parse_id(t)
             .map(i64::from)
             .or_else(|| t.parse::<i64>().ok());
         match parsed {
-            Some(v) => Some(Sp::new(v, e.value.span)),
+            Some(v) => Some(Sp::new(v, e.value)),
             None => {
-                self.diags.push(wrong_type(e, "an integer"));
+                self.diags.push(self.file.wrong_type(e, "an integer"));
                 None
             }
         }
@@ -276,28 +357,26 @@ impl Typed<'_> {
 
     fn bool(&mut self, key: &str) -> Option<Sp<bool>> {
         let e = self.file.get(key)?;
-        match parse_bool(&e.value.value) {
-            Some(v) => Some(Sp::new(v, e.value.span)),
+        match parse_bool(self.file.value(e)) {
+            Some(v) => Some(Sp::new(v, e.value)),
             None => {
-                self.diags.push(wrong_type(e, "TRUE or FALSE"));
+                self.diags.push(self.file.wrong_type(e, "TRUE or FALSE"));
                 None
             }
         }
     }
-}
 
-fn wrong_type(e: &RawEntry, expected: &str) -> Diagnostic {
-    Diagnostic::new(
-        codes::SCHEMA,
-        Severity::Error,
-        e.value.span,
-        format!(
-            "`{}` should be {expected}, not `{}`",
-            e.key.value, e.value.value
-        ),
-    )
-    .with_label(format!("expected {expected}"))
-    .with_key(e.key.value.to_ascii_lowercase())
+    fn id(&mut self, e: Option<&RawEntry>) -> Option<Sp<i64>> {
+        let e = e?;
+        match pci::parse_id(self.file.value(e)) {
+            Some(v) => Some(Sp::new(i64::from(v), e.value)),
+            None => {
+                self.diags
+                    .push(self.file.wrong_type(e, "a PCI id such as `0x10de`"));
+                None
+            }
+        }
+    }
 }
 
 /// Facts read from a sibling `.vmsd` file.
@@ -313,37 +392,38 @@ pub fn vmsd_snapshots(vmsd: &VmxFile) -> Vmsd {
             snapshots: Vec::new(),
         };
     };
-    let count = n.value.value.trim().parse::<usize>().unwrap_or(0).min(1024);
+    let count = vmsd.value(n).trim().parse::<usize>().unwrap_or(0).min(1024);
     let mut names: Vec<Sp<String>> = vmsd
-        .entries
+        .entries()
         .iter()
         .filter(|e| {
-            let k = e.key.value.to_ascii_lowercase();
-            k.starts_with("snapshot") && k.ends_with(".displayname")
+            let k = vmsd.key(e);
+            k.get(..8)
+                .is_some_and(|p| p.eq_ignore_ascii_case("snapshot"))
+                && k.len() > 12
+                && k.get(k.len() - 12..)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(".displayname"))
         })
-        .map(|e| e.value.clone())
+        .map(|e| vmsd.value_sp(e))
         .collect();
     names.truncate(count);
     while names.len() < count {
-        names.push(Sp::new(
-            format!("snapshot {}", names.len() + 1),
-            n.value.span,
-        ));
+        names.push(Sp::new(format!("snapshot {}", names.len() + 1), n.value));
     }
     Vmsd { snapshots: names }
 }
 
 #[derive(Default)]
-struct Group {
+struct Group<'a> {
     present: Option<(bool, Span)>,
     first_key: Option<Span>,
-    id: Option<RawEntry>,
-    vendor: Option<RawEntry>,
-    device: Option<RawEntry>,
-    system: Option<RawEntry>,
-    allowed: Option<RawEntry>,
-    vgpu: Option<RawEntry>,
-    pf: Option<RawEntry>,
+    id: Option<&'a RawEntry>,
+    vendor: Option<&'a RawEntry>,
+    device: Option<&'a RawEntry>,
+    system: Option<&'a RawEntry>,
+    allowed: Option<&'a RawEntry>,
+    vgpu: Option<&'a RawEntry>,
+    pf: Option<&'a RawEntry>,
 }
 
 /// The VM model of a parsed `.vmx`. `stem` is the file name without
@@ -351,14 +431,10 @@ struct Group {
 /// encrypted VM, with the VL005 that says so.
 pub fn to_vm(
     file: FileId,
-    vmx: &VmxFile,
+    vmx: VmxFile,
     stem: &str,
     vmsd: Option<Vmsd>,
 ) -> (Option<Vm>, Vec<Diagnostic>) {
-    let mut t = Typed {
-        file: vmx,
-        diags: Vec::new(),
-    };
     if let Some(e) = vmx
         .get("encryption.keySafe")
         .or_else(|| vmx.get("encryption.data"))
@@ -366,7 +442,7 @@ pub fn to_vm(
         let d = Diagnostic::new(
             codes::UNREADABLE,
             Severity::Warning,
-            e.key.span,
+            e.key,
             "this VM is encrypted; its configuration cannot be checked",
         )
         .with_label("encrypted configuration")
@@ -375,10 +451,14 @@ pub fn to_vm(
     }
     // "missing" points at the first setting of the file
     let span = vmx
-        .entries
+        .entries()
         .first()
-        .map_or(Span::file_start(file), |e| e.key.span.to(e.value.span));
+        .map_or(Span::file_start(file), |e| e.key.to(e.value));
     let mut vm = Vm::new(file, span, Format::Vmx);
+    let mut t = Typed {
+        file: &vmx,
+        diags: Vec::new(),
+    };
     vm.name = t.str("displayName");
     vm.hardware_version = t.int("virtualHW.version");
     vm.firmware = t
@@ -396,9 +476,9 @@ pub fn to_vm(
     vm.hot_add_cpu = t.bool("vcpu.hotadd");
     vm.hot_add_memory = t.bool("mem.hotadd");
     if let Some(s) = vmx.get("checkpoint.vmState")
-        && !s.value.value.trim().is_empty()
+        && !vmx.value(s).trim().is_empty()
     {
-        vm.power_state = Some(Sp::new("suspended".to_string(), s.value.span));
+        vm.power_state = Some(Sp::new("suspended".to_string(), s.value));
     }
     vm.placement = match &vmx.placement {
         Some((false, name)) => Placement::Host(name.clone()),
@@ -407,33 +487,31 @@ pub fn to_vm(
     };
 
     let mut groups: BTreeMap<u64, Group> = BTreeMap::new();
-    let mut disks: BTreeMap<String, (Option<RawEntry>, Option<bool>)> = BTreeMap::new();
-    for e in &vmx.entries {
-        let lkey = e.key.value.to_ascii_lowercase();
-        if let Some((n, field)) = passthrough_group(&lkey) {
+    let mut disks: BTreeMap<&str, (Option<&RawEntry>, Option<bool>)> = BTreeMap::new();
+    for e in vmx.entries() {
+        let key = vmx.key(e);
+        if let Some((n, field)) = passthrough_group(key) {
             let g = groups.entry(n).or_default();
-            g.first_key.get_or_insert(e.key.span);
-            match field {
+            g.first_key.get_or_insert(e.key);
+            match field.to_ascii_lowercase().as_str() {
                 "present" => {
-                    g.present = Some((
-                        parse_bool(&e.value.value).unwrap_or(false),
-                        e.key.span.to(e.value.span),
-                    ))
+                    g.present = Some((parse_bool(vmx.value(e)).unwrap_or(false), e.key.to(e.value)))
                 }
-                "id" => g.id = Some(e.clone()),
-                "vendorid" => g.vendor = Some(e.clone()),
-                "deviceid" => g.device = Some(e.clone()),
-                "systemid" => g.system = Some(e.clone()),
-                "alloweddevices" => g.allowed = Some(e.clone()),
-                "vgpu" => g.vgpu = Some(e.clone()),
-                "pfid" => g.pf = Some(e.clone()),
+                "id" => g.id = Some(e),
+                "vendorid" => g.vendor = Some(e),
+                "deviceid" => g.device = Some(e),
+                "systemid" => g.system = Some(e),
+                "alloweddevices" => g.allowed = Some(e),
+                "vgpu" => g.vgpu = Some(e),
+                "pfid" => g.pf = Some(e),
                 _ => {}
             }
-        } else if let Some((disk, field)) = disk_key(&lkey) {
-            let d = disks.entry(disk.to_string()).or_default();
-            match field {
-                "filename" => d.0 = Some(e.clone()),
-                _ => d.1 = parse_bool(&e.value.value),
+        } else if let Some((disk, is_file)) = disk_key(key) {
+            let d = disks.entry(disk).or_default();
+            if is_file {
+                d.0 = Some(e);
+            } else {
+                d.1 = parse_bool(vmx.value(e));
             }
         }
     }
@@ -442,42 +520,30 @@ pub fn to_vm(
             continue;
         };
         let mut dev = Device::new(span, i64::try_from(n).unwrap_or(i64::MAX));
-        if let Some(e) = &g.id {
-            match pci::PciAddr::parse(&e.value.value) {
-                Some(a) => dev.address = Some(Sp::new(a, e.value.span)),
-                None => t.diags.push(wrong_type(
+        if let Some(e) = g.id {
+            match pci::PciAddr::parse(vmx.value(e)) {
+                Some(a) => dev.address = Some(Sp::new(a, e.value)),
+                None => t.diags.push(vmx.wrong_type(
                     e,
                     "a PCI address such as `0000:3b:00.0` or `00000:059:00.0`",
                 )),
             }
         }
-        let id = |t: &mut Typed, e: &Option<RawEntry>| -> Option<Sp<i64>> {
-            let e = e.as_ref()?;
-            match pci::parse_id(&e.value.value) {
-                Some(v) => Some(Sp::new(i64::from(v), e.value.span)),
-                None => {
-                    t.diags.push(wrong_type(e, "a PCI id such as `0x10de`"));
-                    None
-                }
-            }
-        };
-        dev.vendor_id = id(&mut t, &g.vendor);
-        dev.device_id = id(&mut t, &g.device);
-        dev.system_id = g.system.map(|e| e.value);
+        dev.vendor_id = t.id(g.vendor);
+        dev.device_id = t.id(g.device);
+        dev.system_id = g.system.map(|e| vmx.value_sp(e));
         if let Some(e) = g.allowed {
             // `0x10de:0x20f1`: the vendor and device of a Dynamic DirectPath device
-            if let Some((v, d)) = e.value.value.split_once(':')
+            if let Some((v, d)) = vmx.value(e).split_once(':')
                 && let (Some(v), Some(d)) = (pci::parse_id(v), pci::parse_id(d))
             {
-                dev.vendor_id
-                    .get_or_insert(Sp::new(i64::from(v), e.value.span));
-                dev.device_id
-                    .get_or_insert(Sp::new(i64::from(d), e.value.span));
+                dev.vendor_id.get_or_insert(Sp::new(i64::from(v), e.value));
+                dev.device_id.get_or_insert(Sp::new(i64::from(d), e.value));
             }
-            dev.allowed_devices = Some(e.value);
+            dev.allowed_devices = Some(vmx.value_sp(e));
         }
-        dev.vgpu = g.vgpu.map(|e| e.value);
-        dev.pf_id = g.pf.map(|e| e.value);
+        dev.vgpu = g.vgpu.map(|e| vmx.value_sp(e));
+        dev.pf_id = g.pf.map(|e| vmx.value_sp(e));
         vm.passthrough_span
             .get_or_insert(g.first_key.unwrap_or(span));
         vm.passthrough.push(dev);
@@ -492,8 +558,8 @@ pub fn to_vm(
         if present == Some(false) {
             continue;
         }
-        if is_delta_disk(&e.value.value, &[name.as_str(), stem]) {
-            vm.snapshots.push(e.value);
+        if is_delta_disk(vmx.value(e), &[name.as_str(), stem]) {
+            vm.snapshots.push(vmx.value_sp(e));
         }
     }
     if vm.snapshots.is_empty()
@@ -501,34 +567,39 @@ pub fn to_vm(
     {
         vm.snapshots = vmsd.snapshots;
     }
-    vm.raw = Raw {
-        entries: vmx.entries.clone(),
-    };
-    (Some(vm), t.diags)
+    let diags = t.diags;
+    vm.raw = vmx.raw;
+    (Some(vm), diags)
 }
 
-/// `pcipassthru12.deviceid` → (12, "deviceid"). The literal key
-/// `pciPassthru*.present` of hardening scripts is not a group.
-fn passthrough_group(lkey: &str) -> Option<(u64, &str)> {
-    let rest = lkey.strip_prefix("pcipassthru")?;
+/// `pciPassthru12.deviceId` → (12, "deviceId"), in any case. The literal
+/// key `pciPassthru*.present` of hardening scripts is not a group.
+fn passthrough_group(key: &str) -> Option<(u64, &str)> {
+    if !key.get(..11)?.eq_ignore_ascii_case("pcipassthru") {
+        return None;
+    }
+    let rest = key.get(11..)?;
     let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     if digits == 0 || digits > 12 {
         return None;
     }
-    let n = rest[..digits].parse().ok()?;
-    let field = rest[digits..].strip_prefix('.')?;
+    let n = rest.get(..digits)?.parse().ok()?;
+    let field = rest.get(digits..)?.strip_prefix('.')?;
     Some((n, field))
 }
 
-/// `scsi0:1.filename` → ("scsi0:1", "filename"); also `present`.
-fn disk_key(lkey: &str) -> Option<(&str, &str)> {
-    let (disk, field) = lkey.rsplit_once('.')?;
-    if field != "filename" && field != "present" {
+/// `scsi0:1.fileName` → ("scsi0:1", true); `scsi0:1.present` → ("scsi0:1", false).
+fn disk_key(key: &str) -> Option<(&str, bool)> {
+    let (disk, field) = key.rsplit_once('.')?;
+    let is_file = field.eq_ignore_ascii_case("filename");
+    if !is_file && !field.eq_ignore_ascii_case("present") {
         return None;
     }
     let bus = disk.trim_end_matches(|c: char| c.is_ascii_digit() || c == ':');
-    matches!(bus, "scsi" | "sata" | "nvme" | "ide").then_some((disk, field))?;
-    disk.contains(':').then_some((disk, field))
+    let known = ["scsi", "sata", "nvme", "ide"]
+        .iter()
+        .any(|b| bus.eq_ignore_ascii_case(b));
+    (known && disk.contains(':')).then_some((disk, is_file))
 }
 
 /// A disk file named `<base>-NNNNNN.vmdk` is a snapshot delta, unless the

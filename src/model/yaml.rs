@@ -309,8 +309,10 @@ fn flatten(node: &Node) -> Raw {
     while let Some((path, kspan, n)) = todo.pop() {
         match &n.kind {
             NodeKind::Scalar { text, .. } => out.push(RawEntry {
-                key: Sp::new(path, kspan),
-                value: Sp::new(text.clone(), n.span),
+                key: kspan,
+                value: n.span,
+                key_text: Some(path.into_boxed_str()),
+                value_text: Some(text.clone().into_boxed_str()),
             }),
             NodeKind::Seq(items) => {
                 for (i, item) in items.iter().enumerate().rev() {
@@ -330,7 +332,10 @@ fn flatten(node: &Node) -> Raw {
             }
         }
     }
-    Raw { entries: out }
+    Raw {
+        text: std::sync::Arc::from(""),
+        entries: out,
+    }
 }
 
 /// Typed reads of YAML nodes; each mismatch is one VL002.

@@ -1,9 +1,13 @@
 use super::*;
 
 fn load(text: &str) -> (VmxFile, Option<Vm>, Vec<Diagnostic>) {
-    let file = parse(FileId(0), text);
-    let (vm, diags) = to_vm(FileId(0), &file, "test", None);
+    let file = parse(FileId(0), Arc::from(text));
+    let (vm, diags) = to_vm(FileId(0), parse(FileId(0), Arc::from(text)), "test", None);
     (file, vm, diags)
+}
+
+fn val<'a>(f: &'a VmxFile, key: &str) -> &'a str {
+    f.value(f.get(key).unwrap())
 }
 
 fn at(text: &str, span: Span) -> &str {
@@ -17,7 +21,7 @@ fn keys_are_case_insensitive_and_keep_their_spelling() {
     let vm = vm.unwrap();
     assert_eq!(vm.memory_mb.as_ref().map(|m| m.value), Some(4096));
     assert_eq!(vm.hardware_version.as_ref().map(|m| m.value), Some(19));
-    assert_eq!(f.get("memSize").unwrap().key.value, "MEMSIZE");
+    assert_eq!(f.key(f.get("memSize").unwrap()), "MEMSIZE");
 }
 
 #[test]
@@ -33,11 +37,8 @@ fn booleans_come_in_any_case() {
 fn escapes_are_undone_and_backslashes_kept() {
     let text = "annotation = \"a|0Ab |22q|22 |7C x|zz\"\np = \"C:\\Users\\x.iso\"\n";
     let (f, _, _) = load(text);
-    assert_eq!(
-        f.get("annotation").unwrap().value.value,
-        "a\nb \"q\" | x|zz"
-    );
-    assert_eq!(f.get("p").unwrap().value.value, "C:\\Users\\x.iso");
+    assert_eq!(val(&f, "annotation"), "a\nb \"q\" | x|zz");
+    assert_eq!(val(&f, "p"), "C:\\Users\\x.iso");
 }
 
 #[test]
@@ -57,8 +58,8 @@ fn hand_edited_lines_are_accepted() {
         "scsi0:0.virtualSSD = 1\nfirmware = \"efi\"          # use EFI\nuuid.bios = REDACTED # x\n";
     let (f, vm, _) = load(text);
     assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
-    assert_eq!(f.get("scsi0:0.virtualSSD").unwrap().value.value, "1");
-    assert_eq!(f.get("uuid.bios").unwrap().value.value, "REDACTED");
+    assert_eq!(val(&f, "scsi0:0.virtualSSD"), "1");
+    assert_eq!(val(&f, "uuid.bios"), "REDACTED");
     assert_eq!(vm.unwrap().firmware.unwrap().value, "efi");
 }
 
@@ -69,11 +70,8 @@ fn broken_lines_are_vl001_and_the_rest_still_loads() {
     let codes: Vec<_> = f.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["VL001", "VL001"]);
     assert_eq!(at(text, f.diagnostics[0].span()), "this line is broken");
-    assert_eq!(
-        f.get("sharedFolder0.hostPath").unwrap().value.value,
-        "D:\\VMs\\x"
-    );
-    assert_eq!(f.get("numvcpus").unwrap().value.value, "4");
+    assert_eq!(val(&f, "sharedFolder0.hostPath"), "D:\\VMs\\x");
+    assert_eq!(val(&f, "numvcpus"), "4");
     assert!(vm.is_some());
 }
 
@@ -155,15 +153,17 @@ sata0:0.fileName = \"/vmfs/devices/cdrom/mpx.vmhba0:C0:T0:L0\"
 fn snapshots_come_from_the_vmsd_too() {
     let vmsd = parse(
         FileId(1),
-        ".encoding = \"UTF-8\"\nsnapshot.numSnapshots = \"2\"\nsnapshot0.displayName = \"pre-patch\"\n",
+        Arc::from(
+            ".encoding = \"UTF-8\"\nsnapshot.numSnapshots = \"2\"\nsnapshot0.displayName = \"pre-patch\"\n",
+        ),
     );
-    let file = parse(FileId(0), "displayName = \"a\"\n");
-    let (vm, _) = to_vm(FileId(0), &file, "a", Some(vmsd_snapshots(&vmsd)));
+    let file = parse(FileId(0), Arc::from("displayName = \"a\"\n"));
+    let (vm, _) = to_vm(FileId(0), file, "a", Some(vmsd_snapshots(&vmsd)));
     let s: Vec<_> = vm.unwrap().snapshots.into_iter().map(|s| s.value).collect();
     assert_eq!(s, ["pre-patch", "snapshot 2"]);
     let empty = parse(
         FileId(1),
-        ".encoding = \"UTF-8\"\nsnapshot.lastUID = \"1\"\n",
+        Arc::from(".encoding = \"UTF-8\"\nsnapshot.lastUID = \"1\"\n"),
     );
     assert!(vmsd_snapshots(&empty).snapshots.is_empty());
 }
@@ -202,10 +202,10 @@ fn declared_charsets_are_decoded() {
     bytes.extend([0xe9, b'"', b'\n']);
     let (text, note) = decode(&bytes);
     assert!(note.is_none());
-    let f = parse(FileId(0), &text);
+    let f = parse(FileId(0), Arc::from(text.as_str()));
     let e = f.get("displayName").unwrap();
-    assert_eq!(e.value.value, "café");
-    assert_eq!(at(&text, e.value.span), "café");
+    assert_eq!(f.value(e), "café");
+    assert_eq!(at(&text, e.value), "café");
     let sjis = b".encoding = \"Shift_JIS\"\ndisplayName = \"\x93\xfa\x96\x7b\"\n";
     let (text, _) = decode(sjis);
     assert!(text.contains("日本"));

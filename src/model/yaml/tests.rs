@@ -53,7 +53,8 @@ hot_add: { cpu: false, memory: false }
     assert!(vm.vmotion.unwrap().value);
     assert_eq!(&text[vm.mmio64_size_gb.unwrap().span.range()], "128");
     assert_eq!(
-        vm.raw.get("migration.drs_automation").unwrap().value.value,
+        vm.raw
+            .value(vm.raw.get("migration.drs_automation").unwrap()),
         "fullyAutomated"
     );
 }
