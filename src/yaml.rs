@@ -14,8 +14,9 @@ use std::collections::HashMap;
 pub const MAX_DEPTH: usize = 64;
 /// Most nodes one file may produce, aliases expanded.
 pub const MAX_NODES: usize = 200_000;
-/// Most documents in one file.
-pub const MAX_DOCUMENTS: usize = 1024;
+/// Most documents in one file (memory is bounded by `MAX_NODES` anyway;
+/// an inventory exported as one multi-document file can be long).
+pub const MAX_DOCUMENTS: usize = 100_000;
 
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -124,10 +125,10 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             Ok(x) => x,
             Err(e) => {
                 let m = e.marker();
-                let at = m.byte_offset().unwrap_or(0);
+                let at = m.byte_offset().unwrap_or(0).min(text.len());
                 fail(
                     &mut out,
-                    Span::new(file, at, at + 1),
+                    Span::new(file, at, (at + 1).min(text.len())),
                     format!("YAML syntax error: {}", e.info()),
                 );
                 return out;

@@ -171,3 +171,175 @@ fn an_alias_bomb_and_deep_nesting_in_yaml() {
     assert!(out.contains("block.vm.yaml:"), "{out}");
     assert_witness(&out);
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_vl005_and_not_read_whole() {
+    let big = format!(
+        "displayName = \"big\"\nannotation = \"{}\"\n",
+        "y".repeat(64 * 1024)
+    );
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+        ("big.vmx", big.as_bytes()),
+        (".vmlint.yaml", b"max_file_size: 16384\n"),
+    ]);
+    let (_, out) = check(t.path());
+    assert!(
+        out.contains("big.vmx:1:1: error[VL005] this file is")
+            && out.contains("larger than the limit of 16384 bytes"),
+        "{out}"
+    );
+    assert_witness(&out);
+}
+
+#[test]
+fn an_8_mb_line_a_100_000_deep_yaml_and_a_100_000_deep_rule() {
+    let line = format!("displayName = \"{}\"\n", "z".repeat(8 << 20));
+    let deep = format!(
+        "kind: vm\nname: deep\nx: {}1{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let rule = format!(
+        "rule DEEP1 deep {{\n  on vm\n  assert {}true{}\n}}\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+        ("line.vmx", line.as_bytes()),
+        ("deep.vm.yaml", deep.as_bytes()),
+        ("deep.rules", rule.as_bytes()),
+        (".vmlint.yaml", b"max_file_size: 16777216\n"),
+    ]);
+    let (_, out) = check(t.path());
+    assert!(
+        out.contains("deep.vm.yaml:3:") && out.contains("error[VL001]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("line.vmx:1:1: warning[VL004]"),
+        "the 8 MB line was read: {out}"
+    );
+    assert_witness(&out);
+    let r = vmlint_in(t.path(), &["check", ".", "--rules", "deep.rules"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("expression nested deeper than 64 levels"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn many_documents_ten_thousand_passthrough_groups_and_absurd_indices() {
+    let docs = (0..2000)
+        .map(|i| format!("kind: host\nname: h{i}\n"))
+        .collect::<Vec<_>>()
+        .join("---\n");
+    let mut groups = String::from("# vmlint: host=esx-01\nvirtualHW.version = \"19\"\n");
+    for i in 0..10_000 {
+        groups.push_str(&format!(
+            "pciPassthru{i}.present = \"TRUE\"\npciPassthru{i}.id = \"0000:3b:00.0\"\n"
+        ));
+    }
+    let absurd = "# vmlint: host=esx-01\npciPassthru99999999999999999999.present = \"TRUE\"\npciPassthru18446744073709551616.id = \"0000:3b:00.0\"\npciPassthru-1.present = \"TRUE\"\n";
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+        ("many.host.yaml", docs.as_bytes()),
+        ("groups.vmx", groups.as_bytes()),
+        ("absurd.vmx", absurd.as_bytes()),
+    ]);
+    let (_, out) = check(t.path());
+    assert!(
+        out.contains("error[PT001] 10000 passthrough devices; at most 16 are supported"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("many.host.yaml"),
+        "2,000 documents are read: {out}"
+    );
+    assert!(
+        !out.contains("absurd.vmx") || !out.contains("panicked"),
+        "{out}"
+    );
+    assert_witness(&out);
+}
+
+#[cfg(unix)]
+#[test]
+fn directories_and_dangling_or_looping_symlinks_named_like_descriptors() {
+    use std::os::unix::fs::symlink;
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+        ("dir.vmx/inner.txt", b"x"),
+    ]);
+    symlink(t.path().join("nowhere.vmx"), t.path().join("dangling.vmx")).unwrap();
+    symlink(t.path().join("loop-b.vmx"), t.path().join("loop-a.vmx")).unwrap();
+    symlink(t.path().join("loop-a.vmx"), t.path().join("loop-b.vmx")).unwrap();
+    symlink(t.path(), t.path().join("cycle")).unwrap();
+    let (_, out) = check(t.path());
+    assert!(
+        out.contains(
+            "dangling.vmx:1:1: error[VL005] this file cannot be read: a dangling symbolic link"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("loop-a.vmx:1:1: error[VL005] this file cannot be read: a symbolic link loop"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("dir.vmx"),
+        "a directory named like a descriptor is walked, not read: {out}"
+    );
+    assert_witness(&out);
+    let r = vmlint_in(
+        t.path(),
+        &["check", "dir.vmx", "dangling.vmx", "--format", "compact"],
+    );
+    assert!(
+        r.stdout.contains("dangling.vmx") && !r.stderr.contains("panicked"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn checking_never_writes_to_the_checked_files() {
+    fn snapshot(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>, std::time::SystemTime)> {
+        let mut out = Vec::new();
+        for e in ignore::WalkBuilder::new(dir).hidden(false).build() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                let m = std::fs::metadata(e.path()).unwrap();
+                out.push((
+                    e.path().to_path_buf(),
+                    std::fs::read(e.path()).unwrap(),
+                    m.modified().unwrap(),
+                ));
+            }
+        }
+        out.sort();
+        out
+    }
+    let w = still_checked();
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("witness.vm.yaml", w.as_bytes()),
+        ("x.vmx", b"memSize = \"1\"\n"),
+    ]);
+    let before = snapshot(t.path());
+    for format in ["human", "json", "sarif", "github", "junit", "gitlab"] {
+        let _ = vmlint_in(t.path(), &["check", ".", "--format", format]);
+    }
+    assert_eq!(before, snapshot(t.path()));
+}

@@ -9,5 +9,6 @@ mod cli;
 mod fixtures;
 mod formats;
 mod hostile;
+mod properties;
 mod snapshots;
 mod user_rules;

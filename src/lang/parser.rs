@@ -78,6 +78,7 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
         let b = Builder {
             file,
             base: start,
+            end,
             errors: RefCell::new(Vec::new()),
         };
         match RuleParser::parse(R::rule_chunk, chunk) {
@@ -224,6 +225,8 @@ fn too_deep(file: FileId, chunk: &str, base: usize) -> Option<Diagnostic> {
 struct Builder {
     file: FileId,
     base: usize,
+    /// The end of the text this builder parses (spans never pass it).
+    end: usize,
     errors: RefCell<Vec<Diagnostic>>,
 }
 
@@ -251,6 +254,9 @@ impl Builder {
             pest::error::InputLocation::Pos(p) => (p, p + 1),
             pest::error::InputLocation::Span((s, e)) => (s, e.max(s + 1)),
         };
+        // an error at the very end of the text is located on its last byte
+        let limit = self.end.saturating_sub(self.base);
+        let (s, end) = (s.min(limit), end.min(limit));
         let expected = match &e.variant {
             pest::error::ErrorVariant::ParsingError { positives, .. } => describe(positives),
             pest::error::ErrorVariant::CustomError { message } => message.clone(),
@@ -469,6 +475,7 @@ impl Builder {
                             let b = Builder {
                                 file: self.file,
                                 base: hole_base,
+                                end: hole_base + hole.len(),
                                 errors: RefCell::new(Vec::new()),
                             };
                             if let Some(e) = pairs.next().and_then(|p| p.into_inner().next()) {
@@ -480,6 +487,7 @@ impl Builder {
                             let b = Builder {
                                 file: self.file,
                                 base: hole_base,
+                                end: hole_base + hole.len(),
                                 errors: RefCell::new(Vec::new()),
                             };
                             self.errors.borrow_mut().push(b.pest_error(&e));
