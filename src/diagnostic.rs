@@ -176,7 +176,7 @@ pub mod codes {
 pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
     let mut keyed: Vec<(String, Diagnostic)> = diags
         .iter()
-        .map(|d| (sources.get(d.primary.span.file).name(), d.clone()))
+        .map(|d| (sources.name(d.primary.span.file), d.clone()))
         .collect();
     keyed.sort_by(|(pa, a), (pb, b)| {
         pa.cmp(pb)

@@ -7,10 +7,11 @@ use crate::diagnostic::{self, Diagnostic, Severity, codes};
 use crate::discover::{self, Descriptor};
 use crate::eval::value::{V, Val};
 use crate::eval::{Compiled, driver};
+use crate::lang::schema::Ctx;
 use crate::lang::{check, parser};
 use crate::load::{self, Loaded};
-use crate::model::Placement;
 use crate::model::inventory::Inventory;
+use crate::model::{Placement, Vm};
 use crate::source::{FileKind, SourceMap, Span};
 use crate::suggest;
 use crate::yaml::{Node, NodeKind};
@@ -253,6 +254,22 @@ pub struct Quiet;
 
 impl Progress for Quiet {}
 
+/// Reads a file's text again, decoded as the loaders decode it (for a
+/// snippet in a file whose text was released).
+pub fn reread(path: &Path, kind: FileKind) -> Option<String> {
+    let bytes = discover::read_limited(path, u64::MAX).ok()?;
+    Some(match kind {
+        FileKind::Vmx | FileKind::Vmsd => crate::model::vmx::decode(&bytes).0,
+        _ => String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
+
+/// One run, in three steps that keep memory bounded by what is reported:
+/// 1. host descriptors (and YAML files of unknown kind) are loaded;
+/// 2. every VM file is loaded and checked at once against its host by the
+///    rules that need nothing else, then only a slim VM is kept (for
+///    cross-VM rules) and the text of a file without findings is released;
+/// 3. cross-VM rules (`host.vms`) and host rules run over what was kept.
 pub fn run(
     sources: &SourceMap,
     cfg: &Config,
@@ -291,7 +308,15 @@ pub fn run(
     }
     let files_checked = files.len() + usize::from(stdin.is_some());
     progress.start(files_checked);
-    let mut loaded: Vec<(PathBuf, Loaded)> = files
+    let plan = driver::Plan::new(rules);
+    let (keep_vms, keep_raw) = plan.keeps_vms();
+    let mut sups = HashMap::new();
+
+    // 1. hosts, and YAML whose kind only its content tells
+    let (first, vm_files): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|(_, d)| matches!(d, Descriptor::Yaml(None) | Descriptor::Yaml(Some("host"))));
+    let mut early: Vec<(PathBuf, Loaded)> = first
         .par_iter()
         .map(|(p, d)| {
             let l = load::load_path(sources, p, *d, cfg.max_file_size);
@@ -301,32 +326,75 @@ pub fn run(
         .collect();
     if let Some((name, bytes)) = stdin {
         let d = discover::classify(&name).unwrap_or(Descriptor::Yaml(None));
-        loaded.push((
+        early.push((
             name.clone(),
             load::load_bytes(sources, &name, d, &bytes, cfg.max_file_size),
         ));
     }
-    let mut vms = Vec::new();
     let mut hosts = Vec::new();
-    let mut sups = HashMap::new();
-    for (path, l) in loaded {
+    let mut early_vms = Vec::new();
+    for (path, l) in early {
         diags.extend(l.diags);
         hosts.extend(l.hosts);
-        for mut vm in l.vms {
-            if matches!(vm.placement, Placement::Unplaced)
-                && let Some(p) = cfg.placement_for(&path)
-            {
-                vm.placement = p.clone();
-            }
-            vms.push(vm);
-        }
         sups.extend(l.suppressions);
+        early_vms.extend(l.vms.into_iter().map(|vm| (path.clone(), vm)));
     }
-    let (inv, inv_diags) = Inventory::build(hosts, vms);
+    let (mut inv, inv_diags) = Inventory::of_hosts(hosts);
     diags.extend(inv_diags);
-    diags.extend(driver::evaluate(&inv, rules));
+
+    // 2. each VM, checked as it loads
+    let place = |path: &Path, mut vm: Vm| {
+        if matches!(vm.placement, Placement::Unplaced)
+            && let Some(p) = cfg.placement_for(path)
+        {
+            vm.placement = p.clone();
+        }
+        vm
+    };
+    let check_one = |inv: &Inventory, vi: usize, vm: Vm, found: &mut Vec<Diagnostic>| {
+        let (candidates, d) = inv.candidates(&vm);
+        found.extend(d);
+        let ctx = Ctx { inv };
+        found.extend(driver::check_vm(&ctx, vi, &vm, &candidates, &plan.per_vm));
+        keep_vms.then(|| (slim(vm, keep_raw), candidates))
+    };
+    let offset = early_vms.len();
+    let streamed: Vec<(Loaded, Vec<(Vm, Vec<usize>)>)> = vm_files
+        .par_iter()
+        .enumerate()
+        .map(|(i, (p, d))| {
+            let mut l = load::load_path(sources, p, *d, cfg.max_file_size);
+            let mut kept = Vec::new();
+            for vm in std::mem::take(&mut l.vms) {
+                kept.extend(check_one(&inv, offset + i, place(p, vm), &mut l.diags));
+            }
+            // nothing to show in this file (yet): its text can go
+            if l.diags.is_empty() && l.suppressions.iter().all(|(_, s)| s.is_empty()) {
+                for (id, _) in &l.suppressions {
+                    sources.release(*id);
+                }
+            }
+            progress.tick();
+            (l, kept)
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for (i, (path, vm)) in early_vms.into_iter().enumerate() {
+        kept.extend(check_one(&inv, i, place(&path, vm), &mut diags));
+    }
+    for (l, k) in streamed {
+        diags.extend(l.diags);
+        sups.extend(l.suppressions);
+        kept.extend(k);
+    }
+
+    // 3. cross-VM and host rules
+    for (vm, candidates) in kept {
+        inv.add_vm(vm, candidates);
+    }
+    diags.extend(driver::evaluate(&inv, &plan));
     diags.retain(|d| {
-        cfg.enabled(&d.code) && !cfg.ignored_in(&sources.get(d.primary.span.file).path, &d.code)
+        cfg.enabled(&d.code) && !cfg.ignored_in(&sources.path(d.primary.span.file), &d.code)
     });
     let mut diags = crate::suppress::apply(diags, sups, sources);
     diags.retain(|d| cfg.enabled(&d.code));
@@ -335,6 +403,15 @@ pub fn run(
         diagnostics: diags,
         files_checked,
     }
+}
+
+/// What cross-VM rules may read of a VM: all but its raw keys, unless a
+/// cross-VM rule reads them.
+fn slim(mut vm: Vm, keep_raw: bool) -> Vm {
+    if !keep_raw {
+        vm.raw = crate::model::Raw::default();
+    }
+    vm
 }
 
 fn normalise(p: &Path) -> PathBuf {

@@ -171,16 +171,59 @@ impl SourceFile {
     }
 }
 
+/// Re-reads a released file's text (decoded as when it was first read).
+pub type Reader = fn(&Path, FileKind) -> Option<String>;
+
 /// Every file the run has read, shared by the loaders (which add) and the
-/// renderers (which read).
+/// renderers (which read). To keep memory bounded on large trees, the text
+/// of a file with nothing to show can be released; `get` reads it again if
+/// a later finding needs it.
 #[derive(Default)]
 pub struct SourceMap {
     files: Mutex<Vec<Arc<SourceFile>>>,
+    released: Mutex<Vec<bool>>,
+    reader: Option<Reader>,
 }
 
 impl SourceMap {
     pub fn new() -> SourceMap {
         SourceMap::default()
+    }
+
+    /// A map that may release texts and read them again with `reader`.
+    pub fn with_reader(reader: Reader) -> SourceMap {
+        SourceMap {
+            reader: Some(reader),
+            ..SourceMap::default()
+        }
+    }
+
+    /// Drops the text of a file (when a reader can bring it back).
+    pub fn release(&self, id: FileId) {
+        if self.reader.is_none() {
+            return;
+        }
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(slot), Some(flag)) = (
+            files.get_mut(id.0 as usize),
+            released.get_mut(id.0 as usize),
+        ) {
+            *slot = Arc::new(SourceFile::new(slot.path.clone(), slot.kind, Arc::from("")));
+            *flag = true;
+        }
+    }
+
+    /// The path of a file, without reading a released text again.
+    pub fn path(&self, id: FileId) -> PathBuf {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        files
+            .get(id.0 as usize)
+            .map_or_else(|| PathBuf::from("<unknown>"), |f| f.path.clone())
+    }
+
+    pub fn name(&self, id: FileId) -> String {
+        self.path(id).display().to_string()
     }
 
     pub fn add(&self, path: impl AsRef<Path>, kind: FileKind, text: impl Into<Arc<str>>) -> FileId {
@@ -190,7 +233,9 @@ impl SourceMap {
             text.into(),
         ));
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
         files.push(file);
+        released.push(false);
         FileId(u32::try_from(files.len() - 1).unwrap_or(u32::MAX))
     }
 
@@ -205,6 +250,37 @@ impl SourceMap {
     }
 
     pub fn get(&self, id: FileId) -> Arc<SourceFile> {
+        let was_released = {
+            let released = self.released.lock().unwrap_or_else(|e| e.into_inner());
+            released.get(id.0 as usize).copied().unwrap_or(false)
+        };
+        if was_released && let Some(reader) = self.reader {
+            let (path, kind) = {
+                let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+                match files.get(id.0 as usize) {
+                    Some(f) => (f.path.clone(), f.kind),
+                    None => {
+                        return Arc::new(SourceFile::new(
+                            PathBuf::from("<unknown>"),
+                            FileKind::Yaml,
+                            Arc::from(""),
+                        ));
+                    }
+                }
+            };
+            let text = reader(&path, kind).unwrap_or_default();
+            let file = Arc::new(SourceFile::new(path, kind, Arc::from(text)));
+            let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+            let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
+            if let (Some(slot), Some(flag)) = (
+                files.get_mut(id.0 as usize),
+                released.get_mut(id.0 as usize),
+            ) {
+                *slot = Arc::clone(&file);
+                *flag = false;
+            }
+            return file;
+        }
         let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         match files.get(id.0 as usize) {
             Some(f) => Arc::clone(f),

@@ -60,7 +60,7 @@ impl Progress for Bar {
 }
 
 fn check(args: &CheckArgs) -> ExitStatus {
-    let sources = SourceMap::new();
+    let sources = SourceMap::with_reader(engine::reread);
     let (mut cfg, rules) = match setup(&sources, &args.rules) {
         Ok(x) => x,
         Err(status) => return status,
@@ -74,7 +74,7 @@ fn check(args: &CheckArgs) -> ExitStatus {
         let limit = cfg.max_file_size;
         if std::io::stdin()
             .lock()
-            .take(limit + 1)
+            .take(limit.saturating_add(1))
             .read_to_end(&mut bytes)
             .is_err()
         {

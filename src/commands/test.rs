@@ -115,6 +115,7 @@ pub fn verdict(sources: &SourceMap, found: &[Diagnostic]) -> Verdict {
 }
 
 pub fn run(paths: &[PathBuf], args: &RuleArgs) -> ExitStatus {
+    // texts stay loaded: every fixture's `# expect:` comments are read
     let sources = SourceMap::new();
     let (cfg, rules) = match setup(&sources, args) {
         Ok(x) => x,

@@ -1,60 +1,70 @@
-//! The parallel driver: every VM and every host is evaluated on its own,
-//! on all cores (rayon). A VM placed on a cluster is checked against each
-//! candidate host, and identical findings are reported once.
+//! The parallel driver. VM rules that look only at a VM and its host run
+//! while the VMs load (`check_vm`, called from each loading thread);
+//! cross-VM rules (`host.vms`) and host rules run once everything is loaded
+//! (`evaluate`), on all cores. A VM placed on a cluster is checked against
+//! each candidate host; a finding stands when every candidate has it.
 
 use super::value::{Rec, V, Val};
 use super::{Compiled, run};
 use crate::diagnostic::Diagnostic;
 use crate::lang::ast::Target;
 use crate::lang::schema::Ctx;
+use crate::model::Vm;
 use crate::model::inventory::Inventory;
 use rayon::prelude::*;
 
-pub fn evaluate(inv: &Inventory, rules: &[Compiled]) -> Vec<Diagnostic> {
-    let vm_rules: Vec<&Compiled> = rules
-        .iter()
-        .filter(|c| matches!(c.rule.target, Some((Target::Vm, _))))
-        .collect();
-    let host_rules: Vec<&Compiled> = rules
-        .iter()
-        .filter(|c| matches!(c.rule.target, Some((Target::Host, _))))
-        .collect();
-    let ctx = Ctx { inv };
-    let mut out: Vec<Diagnostic> = (0..inv.vms.len())
-        .into_par_iter()
-        .flat_map_iter(|vi| check_vm(&ctx, vi, &vm_rules))
-        .collect();
-    if !host_rules.is_empty() {
-        out.par_extend((0..inv.hosts.len()).into_par_iter().flat_map_iter(|hi| {
-            let mut found = Vec::new();
-            if let Some(h) = inv.hosts.get(hi) {
-                let subject = Val::new(V::Rec(Rec::Host(hi, h)), Some(h.span));
-                for c in &host_rules {
-                    run(c, subject.clone(), subject.clone(), &ctx, &mut found);
-                }
-            }
-            found
-        }));
-    }
-    out
+/// Rules by when they run.
+pub struct Plan<'r> {
+    /// VM rules that need only the VM and its host.
+    pub per_vm: Vec<&'r Compiled>,
+    /// VM rules that read `host.vms`.
+    pub cross_vm: Vec<&'r Compiled>,
+    pub per_host: Vec<&'r Compiled>,
 }
 
-fn check_vm(ctx: &Ctx<'_>, vi: usize, rules: &[&Compiled]) -> Vec<Diagnostic> {
+impl<'r> Plan<'r> {
+    pub fn new(rules: &'r [Compiled]) -> Plan<'r> {
+        let mut plan = Plan {
+            per_vm: Vec::new(),
+            cross_vm: Vec::new(),
+            per_host: Vec::new(),
+        };
+        for c in rules {
+            match c.rule.target {
+                Some((Target::Host, _)) => plan.per_host.push(c),
+                _ if c.rule.info.uses_vms => plan.cross_vm.push(c),
+                _ => plan.per_vm.push(c),
+            }
+        }
+        plan
+    }
+
+    /// Whether VMs must be kept after loading, and with their raw keys.
+    pub fn keeps_vms(&self) -> (bool, bool) {
+        (
+            !self.cross_vm.is_empty(),
+            self.cross_vm.iter().any(|c| c.rule.info.uses_raw),
+        )
+    }
+}
+
+/// Runs `rules` on the VM numbered `vi`, whose candidate hosts are `hosts`.
+pub fn check_vm(
+    ctx: &Ctx<'_>,
+    vi: usize,
+    vm: &Vm,
+    hosts: &[usize],
+    rules: &[&Compiled],
+) -> Vec<Diagnostic> {
     let inv = ctx.inv;
     let mut found = Vec::new();
-    let Some(vm) = inv.vms.get(vi) else {
-        return found;
-    };
     let subject = Val::new(V::Rec(Rec::Vm(vi, vm)), Some(vm.span));
-    let hosts = inv.vm_hosts.get(vi).map_or(&[][..], Vec::as_slice);
     for c in rules {
         // with no known host, `host` is null and the rule decides (`when host != null`)
         if !c.rule.info.uses_host || hosts.is_empty() {
             run(c, subject.clone(), Val::null(), ctx, &mut found);
             continue;
         }
-        // a VM placed on a cluster may run on any of its hosts: a finding
-        // stands when no candidate host is free of it
         let mut per_host: Vec<Vec<Diagnostic>> = Vec::with_capacity(hosts.len());
         for hi in hosts {
             if let Some(h) = inv.hosts.get(*hi) {
@@ -75,4 +85,37 @@ fn check_vm(ctx: &Ctx<'_>, vi: usize, rules: &[&Compiled]) -> Vec<Diagnostic> {
         }
     }
     found
+}
+
+/// Runs the cross-VM rules over every VM of the inventory, and the host rules.
+pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
+    let ctx = Ctx { inv };
+    let mut out: Vec<Diagnostic> = Vec::new();
+    if !plan.cross_vm.is_empty() {
+        out.par_extend((0..inv.vms.len()).into_par_iter().flat_map_iter(
+            |vi| match inv.vms.get(vi) {
+                Some(vm) => check_vm(
+                    &ctx,
+                    vi,
+                    vm,
+                    inv.vm_hosts.get(vi).map_or(&[][..], Vec::as_slice),
+                    &plan.cross_vm,
+                ),
+                None => Vec::new(),
+            },
+        ));
+    }
+    if !plan.per_host.is_empty() {
+        out.par_extend((0..inv.hosts.len()).into_par_iter().flat_map_iter(|hi| {
+            let mut found = Vec::new();
+            if let Some(h) = inv.hosts.get(hi) {
+                let subject = Val::new(V::Rec(Rec::Host(hi, h)), Some(h.span));
+                for c in &plan.per_host {
+                    run(c, subject.clone(), subject.clone(), &ctx, &mut found);
+                }
+            }
+            found
+        }));
+    }
+    out
 }

@@ -45,8 +45,12 @@ pub struct Rule {
 pub struct RuleInfo {
     /// Number of variable slots the evaluator needs.
     pub slots: usize,
-    /// Mentions `host` (a VM rule is then skipped for an unplaced VM).
+    /// Mentions `host` (evaluated once per candidate host).
     pub uses_host: bool,
+    /// Reads `host.vms`: a cross-VM rule, run once every VM is loaded.
+    pub uses_vms: bool,
+    /// Reads `raw` or `raw_keys`.
+    pub uses_raw: bool,
 }
 
 #[derive(Clone, Debug)]

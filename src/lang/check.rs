@@ -41,6 +41,8 @@ pub fn check_all(rules: &mut [Rule]) -> Vec<Diagnostic> {
             scope: Vec::new(),
             slots: 0,
             uses_host: false,
+            uses_vms: false,
+            uses_raw: false,
         }
         .rule(rule);
     }
@@ -62,6 +64,8 @@ struct Checker<'d> {
     scope: Vec<Binding>,
     slots: usize,
     uses_host: bool,
+    uses_vms: bool,
+    uses_raw: bool,
 }
 
 impl Checker<'_> {
@@ -239,6 +243,8 @@ impl Checker<'_> {
         rule.info = RuleInfo {
             slots: self.slots,
             uses_host: self.uses_host,
+            uses_vms: self.uses_vms,
+            uses_raw: self.uses_raw,
         };
     }
 
@@ -326,7 +332,10 @@ impl Checker<'_> {
                     Ty::Rec(r) => match schema::lookup(r, &field.text) {
                         Some(i) => {
                             e.res = Res::Field(i);
-                            schema::FIELDS[i].ty
+                            let f = &schema::FIELDS[i];
+                            self.uses_vms |= f.name == "vms";
+                            self.uses_raw |= f.name == "raw" || f.name == "raw_keys";
+                            f.ty
                         }
                         None => {
                             let hint = suggest::did_you_mean(&field.text, schema::names(r));

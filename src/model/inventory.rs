@@ -1,14 +1,18 @@
-//! The inventory: takes every loaded host and VM, gives hosts by name and
-//! cluster, each VM's candidate hosts, and the VMs placed on each host.
+//! The inventory: takes the loaded hosts, gives hosts by name and cluster
+//! and each VM's candidate hosts; with the VMs added, the VMs placed on
+//! each host (for cross-VM rules).
 
 use super::{Host, Placement, Vm};
 use crate::diagnostic::{Diagnostic, Severity, codes};
+use crate::source::Span;
 use crate::suggest;
 use std::collections::HashMap;
 
 #[derive(Default)]
 pub struct Inventory {
     pub hosts: Vec<Host>,
+    by_name: HashMap<String, usize>,
+    clusters: HashMap<String, Vec<usize>>,
     pub vms: Vec<Vm>,
     /// Candidate hosts of each VM: one for `host:`, every host of the
     /// cluster for `cluster:`, none when unplaced or unknown.
@@ -18,17 +22,15 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    pub fn build(hosts: Vec<Host>, vms: Vec<Vm>) -> (Inventory, Vec<Diagnostic>) {
+    /// Indexes the hosts; a host described twice is a VL003.
+    pub fn of_hosts(hosts: Vec<Host>) -> (Inventory, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let mut by_name: HashMap<&str, usize> = HashMap::new();
-        let mut clusters: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut clusters: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, h) in hosts.iter().enumerate() {
             let Some(name) = &h.name else { continue };
-            if let Some(first) = by_name.get(name.value.as_str()) {
-                let first_span = hosts[*first]
-                    .name
-                    .as_ref()
-                    .map_or(hosts[*first].span, |n| n.span);
+            if let Some(first) = by_name.get(&name.value).and_then(|f| hosts.get(*f)) {
+                let first_span = first.name.as_ref().map_or(first.span, |n| n.span);
                 diags.push(
                     Diagnostic::new(
                         codes::DUPLICATE,
@@ -44,69 +46,85 @@ impl Inventory {
                     .with_key(name.value.clone()),
                 );
             }
-            by_name.insert(&name.value, i);
+            by_name.insert(name.value.clone(), i);
             if let Some(c) = &h.cluster {
-                clusters.entry(&c.value).or_default().push(i);
+                clusters.entry(c.value.clone()).or_default().push(i);
             }
         }
-        let mut vm_hosts = Vec::with_capacity(vms.len());
-        let mut host_vms = vec![Vec::new(); hosts.len()];
-        for (vi, vm) in vms.iter().enumerate() {
-            let cands = match &vm.placement {
-                Placement::Host(h) => match by_name.get(h.value.as_str()) {
-                    Some(i) => {
-                        host_vms[*i].push(vi);
-                        vec![*i]
-                    }
-                    None => {
-                        diags.push(unknown(&h.value, h.span, "host", by_name.keys().copied()));
-                        Vec::new()
-                    }
-                },
-                Placement::Cluster(c) => match clusters.get(c.value.as_str()) {
-                    Some(list) => list.clone(),
-                    None => {
-                        diags.push(unknown(
-                            &c.value,
-                            c.span,
-                            "cluster",
-                            clusters.keys().copied(),
-                        ));
-                        Vec::new()
-                    }
-                },
-                Placement::Unplaced => {
-                    if !hosts.is_empty() {
-                        diags.push(
-                            Diagnostic::new(codes::UNKNOWN_HOST, Severity::Warning, vm.span, "this VM names no host, so it cannot be checked against one")
-                                .with_label("no host given")
-                                .with_help("add `host:` (YAML), a `# vmlint: host=NAME` comment (.vmx), or a `placement` entry in .vmlint.yaml"),
-                        );
-                    }
-                    Vec::new()
-                }
-            };
-            vm_hosts.push(cands);
-        }
+        let host_vms = vec![Vec::new(); hosts.len()];
         (
             Inventory {
                 hosts,
-                vms,
-                vm_hosts,
+                by_name,
+                clusters,
                 host_vms,
+                ..Inventory::default()
             },
             diags,
         )
+    }
+
+    /// The hosts a VM may run on, and the VL004 when its placement is unknown.
+    pub fn candidates(&self, vm: &Vm) -> (Vec<usize>, Option<Diagnostic>) {
+        match &vm.placement {
+            Placement::Host(h) => match self.by_name.get(&h.value) {
+                Some(i) => (vec![*i], None),
+                None => (Vec::new(), Some(unknown(&h.value, h.span, "host", self.by_name.keys()))),
+            },
+            Placement::Cluster(c) => match self.clusters.get(&c.value) {
+                Some(list) => (list.clone(), None),
+                None => (Vec::new(), Some(unknown(&c.value, c.span, "cluster", self.clusters.keys()))),
+            },
+            Placement::Unplaced if !self.hosts.is_empty() => (
+                Vec::new(),
+                Some(
+                    Diagnostic::new(
+                        codes::UNKNOWN_HOST,
+                        Severity::Warning,
+                        vm.span,
+                        "this VM names no host, so it cannot be checked against one",
+                    )
+                    .with_label("no host given")
+                    .with_help(
+                        "add `host:` (YAML), a `# vmlint: host=NAME` comment (.vmx), or a `placement` entry in .vmlint.yaml",
+                    ),
+                ),
+            ),
+            Placement::Unplaced => (Vec::new(), None),
+        }
+    }
+
+    /// Adds a VM with its candidate hosts; placed by name, it joins `host.vms`.
+    pub fn add_vm(&mut self, vm: Vm, candidates: Vec<usize>) {
+        let vi = self.vms.len();
+        if let (Placement::Host(_), [h]) = (&vm.placement, candidates.as_slice())
+            && let Some(list) = self.host_vms.get_mut(*h)
+        {
+            list.push(vi);
+        }
+        self.vms.push(vm);
+        self.vm_hosts.push(candidates);
+    }
+
+    /// Every host and VM at once (for tests and small runs).
+    pub fn build(hosts: Vec<Host>, vms: Vec<Vm>) -> (Inventory, Vec<Diagnostic>) {
+        let (mut inv, mut diags) = Inventory::of_hosts(hosts);
+        for vm in vms {
+            let (c, d) = inv.candidates(&vm);
+            diags.extend(d);
+            inv.add_vm(vm, c);
+        }
+        (inv, diags)
     }
 }
 
 fn unknown<'a>(
     name: &str,
-    span: crate::source::Span,
+    span: Span,
     what: &str,
-    known: impl Iterator<Item = &'a str>,
+    known: impl Iterator<Item = &'a String>,
 ) -> Diagnostic {
-    let mut names: Vec<&str> = known.collect();
+    let mut names: Vec<&str> = known.map(String::as_str).collect();
     names.sort_unstable();
     Diagnostic::new(
         codes::UNKNOWN_HOST,
