@@ -359,7 +359,7 @@ pub fn run(
         keep_vms.then(|| (slim(vm, keep_raw), candidates))
     };
     let offset = early_vms.len();
-    let streamed: Vec<(Loaded, Vec<(Vm, Vec<usize>)>)> = vm_files
+    let streamed: Vec<(Loaded, Vec<Kept>)> = vm_files
         .par_iter()
         .enumerate()
         .map(|(i, (p, d))| {
@@ -404,6 +404,9 @@ pub fn run(
         files_checked,
     }
 }
+
+/// A VM kept for cross-VM rules, with its candidate hosts.
+type Kept = (Vm, Vec<usize>);
 
 /// What cross-VM rules may read of a VM: all but its raw keys, unless a
 /// cross-VM rule reads them.
