@@ -7,6 +7,7 @@
 use crate::source::{SourceMap, Span};
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -63,8 +64,9 @@ pub struct Diagnostic {
     pub message: String,
     pub primary: Label,
     pub related: Vec<Label>,
-    pub help: Option<String>,
-    pub url: Option<String>,
+    /// Shared with the rule (and every other finding of it).
+    pub help: Option<Arc<str>>,
+    pub url: Option<Arc<str>>,
     /// What identifies this finding across edits that move lines: the key
     /// path and value the finding is about (used by baselines).
     pub key: String,
@@ -100,7 +102,7 @@ impl Diagnostic {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(Arc::from(help.into()));
         self
     }
 

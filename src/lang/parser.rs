@@ -13,6 +13,7 @@ use pest::Parser as _;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use std::cell::RefCell;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 #[derive(pest_derive::Parser)]
@@ -325,8 +326,8 @@ impl Builder {
                     dup("summary", rule.summary.is_some());
                     rule.summary = Some(self.template(v));
                 }
-                (R::help_c, Some(v)) => rule.help = Some(self.plain_string(v)),
-                (R::url_c, Some(v)) => rule.url = Some(self.plain_string(v)),
+                (R::help_c, Some(v)) => rule.help = Some(Arc::from(self.plain_string(v))),
+                (R::url_c, Some(v)) => rule.url = Some(Arc::from(self.plain_string(v))),
                 (R::docs_c, Some(v)) => rule.docs = Some(self.plain_string(v)),
                 (R::param_c, Some(n)) => {
                     let (ty, default) = match (second, third) {

@@ -34,8 +34,8 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "end": p["end"],
                 "label": d.primary.message,
                 "related": d.related.iter().map(|l| position(sources, l)).collect::<Vec<_>>(),
-                "help": d.help,
-                "url": d.url,
+                "help": d.help.as_deref(),
+                "url": d.url.as_deref(),
                 "fingerprint": fingerprint(d, sources),
             })
         })

@@ -63,10 +63,10 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "defaultConfiguration": { "level": level(d.severity) },
             });
             if let Some(u) = &d.url {
-                r["helpUri"] = json!(u);
+                r["helpUri"] = json!(u.as_ref());
             }
             if let Some(h) = &d.help {
-                r["help"] = json!({ "text": h });
+                r["help"] = json!({ "text": h.as_ref() });
             }
             r
         })
