@@ -218,6 +218,29 @@ def render_vmx(rng, vm, host):
         idx += rng.choice([1, 1, 1, 9])  # sparse indices, as ESXi leaves them
     if vm["hotadd"]:
         L += ['vcpu.hotadd = "TRUE"', 'mem.hotadd = "TRUE"']
+    # the rest of what ESXi 8 writes, so that files have a real file's length
+    L += [f'pciBridge{b}.{k}' for b in (5, 6, 7) for k in ('present = "TRUE"', 'virtualDev = "pcieRootPort"', 'functions = "8"')]
+    L += ['pciBridge0.pciSlotNumber = "17"', 'pciBridge4.pciSlotNumber = "21"', 'pciBridge5.pciSlotNumber = "22"',
+          'pciBridge6.pciSlotNumber = "23"', 'pciBridge7.pciSlotNumber = "24"', 'scsi0.pciSlotNumber = "160"',
+          'ethernet0.pciSlotNumber = "192"', 'usb_xhci.pciSlotNumber = "224"', 'usb_xhci.present = "TRUE"',
+          'hpet0.present = "TRUE"', 'svga.present = "TRUE"', 'svga.autodetect = "TRUE"', 'vmci0.pciSlotNumber = "32"',
+          f'vmci0.id = "{-rng.getrandbits(31)}"', 'monitor.phys_bits_used = "45"', 'numa.autosize.cookie = "40012"',
+          'numa.autosize.vcpu.maxPerVirtualNode = "4"', 'sched.cpu.latencySensitivity = "normal"', 'sched.cpu.min = "0"',
+          'sched.mem.shares = "normal"', f'sched.swap.derivedName = "/vmfs/volumes/{uuid(rng)}/{n}/{n}-{rng.getrandbits(32):08x}.vswp"',
+          'tools.remindInstall = "FALSE"', 'tools.guest.desktop.autolock = "TRUE"', 'toolsInstallManager.updateCounter = "3"',
+          'toolsInstallManager.lastInstallError = "0"', 'toolScripts.afterPowerOn = "TRUE"', 'toolScripts.afterResume = "TRUE"',
+          'toolScripts.beforeSuspend = "TRUE"', 'toolScripts.beforePowerOff = "TRUE"', 'powerType.powerOff = "default"',
+          'powerType.suspend = "soft"', 'powerType.reset = "default"', 'bios.bootRetry.delay = "10"', 'replay.supported = "FALSE"',
+          'softPowerOff = "FALSE"', 'vmci.filter.enable = "true"', f'vmxstats.filename = "{n}.scoreboard"', f'nvram = "{n}.nvram"',
+          f'vm.createDate = "{1500000000000000 + rng.getrandbits(48)}"', 'vmotion.checkpointSVGAPrimarySize = "8388608"',
+          'vmotion.svga.mobMaxSize = "8388608"', 'vmotion.svga.graphicsMemoryKB = "8192"', 'svga.guestBackedPrimaryAware = "TRUE"',
+          f'migrate.hostLog = "{n}-{rng.getrandbits(32):08x}.hlog"', 'RemoteDisplay.maxConnections = "-1"',
+          'sata0.present = "TRUE"', 'sata0.pciSlotNumber = "33"', 'sata0:0.deviceType = "atapi-cdrom"',
+          'sata0:0.fileName = "/vmfs/devices/cdrom/mpx.vmhba0:C0:T0:L0"', 'sata0:0.present = "TRUE"',
+          'usb_xhci:4.present = "TRUE"', 'usb_xhci:4.deviceType = "hid"', 'usb_xhci:4.port = "4"', 'usb_xhci:4.parent = "-1"',
+          "guestInfo.detailed.data = \"architecture='X86' bitness='64' familyName='Linux' prettyName='Ubuntu 22.04.4 LTS'\"",
+          f'vc.uuid = "50 {" ".join("%02x" % rng.getrandbits(8) for _ in range(7))}-{" ".join("%02x" % rng.getrandbits(8) for _ in range(8))}"',
+          f'uuid.location = "56 4d {" ".join("%02x" % rng.getrandbits(8) for _ in range(6))}-{" ".join("%02x" % rng.getrandbits(8) for _ in range(8))}"']
     L += ['migrate.encryptionMode = "opportunistic"', 'ftcpt.ftEncryptionMode = "ftEncryptionOpportunistic"',
           'vmotion.checkpointFBSize = "4194304"', 'tools.syncTime = "FALSE"', 'cleanShutdown = "TRUE"',
           f'checkpoint.vmState = "{n + "-1.vmss" if vm["suspended"] else ""}"']

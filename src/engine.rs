@@ -339,6 +339,12 @@ pub fn run(
         sups.extend(l.suppressions);
         early_vms.extend(l.vms.into_iter().map(|vm| (path.clone(), vm)));
     }
+    if !rules.iter().any(|c| c.rule.info.uses_host_raw) {
+        // a host's raw keys are a copy of its whole file: kept only for rules that read them
+        for h in &mut hosts {
+            h.raw = crate::model::Raw::default();
+        }
+    }
     let (mut inv, inv_diags) = Inventory::of_hosts(hosts);
     diags.extend(inv_diags);
 

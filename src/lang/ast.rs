@@ -49,8 +49,10 @@ pub struct RuleInfo {
     pub uses_host: bool,
     /// Reads `host.vms`: a cross-VM rule, run once every VM is loaded.
     pub uses_vms: bool,
-    /// Reads `raw` or `raw_keys`.
+    /// Reads `raw` or `raw_keys` of a VM.
     pub uses_raw: bool,
+    /// Reads `raw` of a host.
+    pub uses_host_raw: bool,
 }
 
 #[derive(Clone, Debug)]

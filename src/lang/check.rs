@@ -43,6 +43,7 @@ pub fn check_all(rules: &mut [Rule]) -> Vec<Diagnostic> {
             uses_host: false,
             uses_vms: false,
             uses_raw: false,
+            uses_host_raw: false,
         }
         .rule(rule);
     }
@@ -66,6 +67,7 @@ struct Checker<'d> {
     uses_host: bool,
     uses_vms: bool,
     uses_raw: bool,
+    uses_host_raw: bool,
 }
 
 impl Checker<'_> {
@@ -245,6 +247,7 @@ impl Checker<'_> {
             uses_host: self.uses_host,
             uses_vms: self.uses_vms,
             uses_raw: self.uses_raw,
+            uses_host_raw: self.uses_host_raw,
         };
     }
 
@@ -334,7 +337,9 @@ impl Checker<'_> {
                             e.res = Res::Field(i);
                             let f = &schema::FIELDS[i];
                             self.uses_vms |= f.name == "vms";
-                            self.uses_raw |= f.name == "raw" || f.name == "raw_keys";
+                            let raw = f.name == "raw" || f.name == "raw_keys";
+                            self.uses_raw |= raw && r == RecTy::Vm;
+                            self.uses_host_raw |= raw && r == RecTy::Host;
                             f.ty
                         }
                         None => {
