@@ -1,0 +1,136 @@
+//! Before pest: takes a rule file's text, gives the byte ranges of its
+//! `rule` blocks (so that each broken rule is reported on its own) and
+//! refuses nesting deep enough to overflow pest's recursive descent.
+
+use crate::diagnostic::{Diagnostic, Severity, codes};
+use crate::source::{FileId, Span};
+
+/// Deepest bracket nesting and longest run of prefix operators accepted.
+pub const MAX_NESTING: usize = 64;
+
+/// A byte range of the rule file.
+type Range = (usize, usize);
+
+/// Byte ranges of the top-level `rule` blocks, and the first stretch of
+/// text that stands outside any rule.
+pub fn split(text: &str) -> (Vec<Range>, Option<Range>) {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => i = skip_string(bytes, i),
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b'r' if depth == 0
+                && text[i..].starts_with("rule")
+                && (i == 0 || !ident(bytes[i - 1]))
+                && !bytes.get(i + 4).is_some_and(|b| ident(*b)) =>
+            {
+                starts.push(i);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let first = starts.first().copied().unwrap_or(text.len());
+    let stray =
+        first_code(text, 0, first).map(|s| (s, first.min(s + text[s..first].trim_end().len())));
+    let mut chunks = Vec::new();
+    for (k, s) in starts.iter().enumerate() {
+        chunks.push((*s, starts.get(k + 1).copied().unwrap_or(text.len())));
+    }
+    (chunks, stray)
+}
+
+/// Index just before the end of the string literal starting at `i`.
+fn skip_string(bytes: &[u8], i: usize) -> usize {
+    if bytes[i..].starts_with(b"\"\"\"") {
+        let mut j = i + 3;
+        while j < bytes.len() && !bytes[j..].starts_with(b"\"\"\"") {
+            j += 1;
+        }
+        return (j + 2).min(bytes.len());
+    }
+    let mut j = i + 1;
+    while j < bytes.len() && bytes[j] != b'"' && bytes[j] != b'\n' {
+        if bytes[j] == b'\\' {
+            j += 1;
+        }
+        j += 1;
+    }
+    j.min(bytes.len())
+}
+
+/// The first byte of `text[from..to]` that is not blank or a comment.
+fn first_code(text: &str, from: usize, to: usize) -> Option<usize> {
+    let mut off = from;
+    for line in text[from..to].split_inclusive('\n') {
+        let t = line.trim_start();
+        if !t.is_empty() && !t.starts_with('#') {
+            return Some(off + line.len() - t.len());
+        }
+        off += line.len();
+    }
+    None
+}
+
+/// Refuses a rule nested deeper than [`MAX_NESTING`] (brackets, or prefix
+/// operators in a row) before pest, which recurses, sees it.
+pub fn too_deep(file: FileId, chunk: &str, base: usize) -> Option<Diagnostic> {
+    let bytes = chunk.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut depth = 0usize;
+    let mut prefix_run = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let mut is_prefix = false;
+        match b {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => i = skip_string(bytes, i),
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'-' => is_prefix = true,
+            b'n' if chunk[i..].starts_with("not")
+                && (i == 0 || !ident(bytes[i - 1]))
+                && !bytes.get(i + 3).is_some_and(|c| ident(*c)) =>
+            {
+                is_prefix = true;
+                i += 2;
+            }
+            _ => {}
+        }
+        if is_prefix {
+            prefix_run += 1;
+        } else if !b.is_ascii_whitespace() && b != b'(' {
+            prefix_run = 0;
+        }
+        if depth > MAX_NESTING || prefix_run > MAX_NESTING {
+            let at = base + i.min(bytes.len().saturating_sub(1));
+            return Some(
+                Diagnostic::new(
+                    codes::RULE_SYNTAX,
+                    Severity::Error,
+                    Span::new(file, at, at + 1),
+                    format!("expression nested deeper than {MAX_NESTING} levels"),
+                )
+                .with_label("too deep here")
+                .with_help("split the expression with `let`"),
+            );
+        }
+        i += 1;
+    }
+    None
+}
