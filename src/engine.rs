@@ -316,10 +316,18 @@ pub fn run(
     let (first, vm_files): (Vec<_>, Vec<_>) = files
         .into_iter()
         .partition(|(_, d)| matches!(d, Descriptor::Yaml(None) | Descriptor::Yaml(Some("host"))));
+    // a host's raw keys are a copy of its whole file: kept only for rules that
+    // read them, and dropped file by file so they never pile up
+    let host_raw = rules.iter().any(|c| c.rule.info.uses_host_raw);
     let mut early: Vec<(PathBuf, Loaded)> = first
         .par_iter()
         .map(|(p, d)| {
-            let l = load::load_path(sources, p, *d, cfg.max_file_size);
+            let mut l = load::load_path(sources, p, *d, cfg.max_file_size);
+            if !host_raw {
+                for h in &mut l.hosts {
+                    h.raw = crate::model::Raw::default();
+                }
+            }
             progress.tick();
             (p.clone(), l)
         })
@@ -338,12 +346,6 @@ pub fn run(
         hosts.extend(l.hosts);
         sups.extend(l.suppressions);
         early_vms.extend(l.vms.into_iter().map(|vm| (path.clone(), vm)));
-    }
-    if !rules.iter().any(|c| c.rule.info.uses_host_raw) {
-        // a host's raw keys are a copy of its whole file: kept only for rules that read them
-        for h in &mut hosts {
-            h.raw = crate::model::Raw::default();
-        }
     }
     let (mut inv, inv_diags) = Inventory::of_hosts(hosts);
     diags.extend(inv_diags);
@@ -388,16 +390,20 @@ pub fn run(
     for (i, (path, vm)) in early_vms.into_iter().enumerate() {
         kept.extend(check_one(&inv, i, place(&path, vm), &mut diags));
     }
-    for (l, k) in streamed {
-        diags.extend(l.diags);
-        sups.extend(l.suppressions);
-        kept.extend(k);
-    }
-
-    // 3. cross-VM and host rules
+    // VMs move into the inventory once, into room made for all of them
+    inv.reserve_vms(kept.len() + streamed.iter().map(|(_, k)| k.len()).sum::<usize>());
     for (vm, candidates) in kept {
         inv.add_vm(vm, candidates);
     }
+    for (l, k) in streamed {
+        diags.extend(l.diags);
+        sups.extend(l.suppressions);
+        for (vm, candidates) in k {
+            inv.add_vm(vm, candidates);
+        }
+    }
+
+    // 3. cross-VM and host rules
     diags.extend(driver::evaluate(&inv, &plan));
     diags.retain(|d| {
         cfg.enabled(&d.code) && !cfg.ignored_in(&sources.path(d.primary.span.file), &d.code)

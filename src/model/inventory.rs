@@ -94,6 +94,11 @@ impl Inventory {
         }
     }
 
+    pub fn reserve_vms(&mut self, n: usize) {
+        self.vms.reserve_exact(n);
+        self.vm_hosts.reserve_exact(n);
+    }
+
     /// Adds a VM with its candidate hosts; placed by name, it joins `host.vms`.
     pub fn add_vm(&mut self, vm: Vm, candidates: Vec<usize>) {
         let vi = self.vms.len();
