@@ -180,17 +180,20 @@ fn a_baseline_survives_a_line_added_at_the_top_of_every_file() {
         "the edit itself adds no finding"
     );
     assert_ne!(shifted.stdout, before.stdout, "every line moved");
-    let after = vmlint_in(
-        t.path(),
-        &[
-            "check",
-            "fixtures",
-            "--format",
-            "compact",
-            "--baseline",
-            "baseline.json",
-        ],
-    );
+    let with_baseline = || {
+        vmlint_in(
+            t.path(),
+            &[
+                "check",
+                "fixtures",
+                "--format",
+                "compact",
+                "--baseline",
+                "baseline.json",
+            ],
+        )
+    };
+    let after = with_baseline();
     assert_eq!(
         (after.code, after.stdout.as_str()),
         (0, ""),
@@ -203,17 +206,7 @@ fn a_baseline_survives_a_line_added_at_the_top_of_every_file() {
         .unwrap()
         .replace("virtualHW.version = \"7\"", "virtualHW.version = \"6\"");
     std::fs::write(&vm, text).unwrap();
-    let after = vmlint_in(
-        t.path(),
-        &[
-            "check",
-            "fixtures",
-            "--format",
-            "compact",
-            "--baseline",
-            "baseline.json",
-        ],
-    );
+    let after = with_baseline();
     assert_eq!(
         crate::util::codes(&after.stdout),
         ["PT005"],
