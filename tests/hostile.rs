@@ -343,3 +343,54 @@ fn checking_never_writes_to_the_checked_files() {
     }
     assert_eq!(before, snapshot(t.path()));
 }
+
+#[test]
+fn a_rule_that_loops_too_much_gives_up_with_a_warning_instead_of_hanging() {
+    // 100 keys, five nested loops: 10^10 combinations without a budget
+    let mut vmx = String::from("# vmlint: host=esx-01\n");
+    for i in 0..100 {
+        vmx.push_str(&format!("key{i}.x = \"{i}\"\n"));
+    }
+    let rule = "rule LOOP1 loops {\n  on vm\n  for a in vm.raw_keys\n  for b in vm.raw_keys\n  for c in vm.raw_keys\n  for d in vm.raw_keys\n  for e in vm.raw_keys where a == e and b == c and c == d\n  assert true\n}\n";
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("many.vmx", vmx.as_bytes()),
+        ("loop.rules", rule.as_bytes()),
+    ]);
+    let r = vmlint_in(
+        t.path(),
+        &[
+            "check",
+            ".",
+            "--rules",
+            "loop.rules",
+            "--no-builtin",
+            "--format",
+            "compact",
+        ],
+    );
+    assert!(
+        r.stdout.contains(
+            "many.vmx:2:1: warning[VL005] rule LOOP1 gave up on this file after 1000000 loop steps"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_rule_with_too_many_clauses_is_refused() {
+    let rule = format!(
+        "rule MANY1 many {{\n  on vm\n{}  assert true\n}}\n",
+        "  when true\n".repeat(100_000)
+    );
+    let t = tree(&[("many.rules", rule.as_bytes())]);
+    let r = vmlint_in(t.path(), &["check", ".", "--rules", "many.rules"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("has 100000 `for`, `let` and `when` clauses; at most 64 are allowed"),
+        "{}",
+        r.stderr
+    );
+}

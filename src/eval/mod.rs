@@ -73,13 +73,41 @@ pub fn run<'a>(
             *s = v.clone();
         }
     }
-    let mut ev = Eval { ctx, env };
+    let mut ev = Eval {
+        ctx,
+        env,
+        budget: STEP_BUDGET,
+    };
     ev.steps(c, 0, out);
+    if ev.budget == 0 {
+        let span = ev
+            .env
+            .first()
+            .and_then(|v| v.span)
+            .unwrap_or(Span::file_start(crate::source::FileId(0)));
+        out.push(
+            Diagnostic::new(
+                crate::diagnostic::codes::UNREADABLE,
+                Severity::Warning,
+                span,
+                format!("rule {} gave up on this file after {STEP_BUDGET} loop steps; its result here is unknown", c.rule.code.text),
+            )
+            .with_label("not fully checked")
+            .with_help("the rule walks too many combinations (nested `for` or quantifiers over long lists); narrow it with `where`"),
+        );
+    }
 }
+
+/// Loop iterations (of `for` and of quantifiers) one rule may spend on one
+/// VM or host: real rules use a few thousand; nested loops over long lists
+/// would otherwise run for hours.
+pub const STEP_BUDGET: u64 = 1_000_000;
 
 struct Eval<'c, 'a> {
     ctx: &'c Ctx<'a>,
     env: Vec<Val<'a>>,
+    /// Steps left; at 0 every loop stops and the run reports that it gave up.
+    budget: u64,
 }
 
 impl<'a> Eval<'_, 'a> {
@@ -87,6 +115,12 @@ impl<'a> Eval<'_, 'a> {
         if let Some(s) = self.env.get_mut(slot) {
             *s = v;
         }
+    }
+
+    /// Spends one loop step; false once the budget is gone.
+    fn spend(&mut self) -> bool {
+        self.budget = self.budget.saturating_sub(1);
+        self.budget > 0
     }
 
     fn steps(&mut self, c: &Compiled, i: usize, out: &mut Vec<Diagnostic>) {
@@ -101,6 +135,9 @@ impl<'a> Eval<'_, 'a> {
                 let l = self.eval(list);
                 let Some(items) = l.as_list() else { return };
                 for item in items.iter() {
+                    if !self.spend() {
+                        return;
+                    }
                     self.set(*slot, item.clone());
                     if filter.as_ref().is_none_or(|f| self.eval(f).is_true()) {
                         self.steps(c, i + 1, out);
@@ -123,6 +160,9 @@ impl<'a> Eval<'_, 'a> {
     /// Evaluates the assertion; when it does not hold, builds the finding.
     fn finish(&mut self, c: &Compiled, out: &mut Vec<Diagnostic>) {
         let Some(assert) = &c.rule.assert else { return };
+        if self.budget == 0 {
+            return;
+        }
         let verdict = self.eval(assert);
         if verdict.is_true() {
             return;
@@ -241,6 +281,9 @@ impl<'a> Eval<'_, 'a> {
                 let mut count = 0i64;
                 let mut sum = 0i64;
                 for item in items.iter().cloned() {
+                    if !self.spend() {
+                        return Val::null();
+                    }
                     self.set(slot, item);
                     let b = self.eval(body);
                     match q {
@@ -409,5 +452,10 @@ pub fn summary(c: &Compiled) -> String {
             *s = v.clone();
         }
     }
-    Eval { ctx: &ctx, env }.render(t)
+    Eval {
+        ctx: &ctx,
+        env,
+        budget: STEP_BUDGET,
+    }
+    .render(t)
 }

@@ -17,6 +17,10 @@ use std::sync::Arc;
 /// Largest compiled regular expression a rule may use.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+/// Most `for`, `let` and `when` clauses in one rule (each one is a level
+/// of the evaluator's recursion).
+pub const MAX_STEPS: usize = 64;
+
 /// Slot of the rule's subject (`vm` or `host`), and of `host` in VM rules.
 pub const SLOT_SUBJECT: usize = 0;
 pub const SLOT_HOST: usize = 1;
@@ -149,6 +153,16 @@ impl Checker<'_> {
             report_unused: false,
         });
         self.slots = 2;
+        if rule.steps.len() > MAX_STEPS {
+            let n = rule.steps.len();
+            self.err(
+                codes::RULE_SYNTAX,
+                rule.span,
+                format!("rule `{}` has {n} `for`, `let` and `when` clauses; at most {MAX_STEPS} are allowed", rule.code.text),
+                "too many clauses",
+            );
+            rule.steps.truncate(MAX_STEPS);
+        }
         if rule.assert.is_none() {
             self.err(
                 codes::RULE_SYNTAX,
