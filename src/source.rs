@@ -318,6 +318,23 @@ mod tests {
     }
 
     #[test]
+    fn a_released_text_is_read_again_when_asked_for() {
+        fn reader(path: &Path, _: FileKind) -> Option<String> {
+            Some(format!("again: {}", path.display()))
+        }
+        let map = SourceMap::with_reader(reader);
+        let id = map.add("a.vmx", FileKind::Vmx, "first");
+        map.release(id);
+        assert_eq!(map.name(id), "a.vmx", "the name needs no text");
+        assert_eq!(&*map.get(id).text, "again: a.vmx");
+        // without a reader, nothing is released
+        let plain = SourceMap::new();
+        let id = plain.add("b.vmx", FileKind::Vmx, "kept");
+        plain.release(id);
+        assert_eq!(&*plain.get(id).text, "kept");
+    }
+
+    #[test]
     fn spans_are_clamped_to_the_text_and_char_boundaries() {
         let map = SourceMap::new();
         let id = map.add("a", FileKind::Vmx, "é");

@@ -80,3 +80,35 @@ fn a_user_rule_and_a_cross_vm_rule_work_from_their_own_folder() {
         r.stdout
     );
 }
+
+#[test]
+fn a_rule_reading_host_raw_sees_every_host_key() {
+    // hosts' raw keys are dropped unless a rule reads them: this one does
+    let rule = "rule ACME003 host-owner {\n  on host\n  assert host.raw[\"owner\"] != null\n  at host.name\n  message \"host {host.name} has no owner\"\n}\n";
+    let owned = format!("{HOST}owner: team-gpu\n");
+    let other = HOST.replace("esx-01", "esx-02");
+    let t = tree(&[
+        ("a.host.yaml", owned.as_bytes()),
+        ("b.host.yaml", other.as_bytes()),
+        ("r.rules", rule.as_bytes()),
+    ]);
+    let r = vmlint_in(
+        t.path(),
+        &[
+            "check",
+            ".",
+            "--rules",
+            "r.rules",
+            "--no-builtin",
+            "--format",
+            "compact",
+        ],
+    );
+    assert_eq!(codes(&r.stdout), ["VL002", "ACME003"], "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("./b.host.yaml:2:7: error[ACME003] host esx-02 has no owner"),
+        "{}",
+        r.stdout
+    );
+}
