@@ -4,8 +4,9 @@
 //! related labels (spans into any file), help and a documentation link.
 //! Renderers take diagnostics and the source map and nothing else.
 
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -176,28 +177,33 @@ pub mod codes {
 /// The output order: path, line, column, code, then the rest, so that
 /// output is the same whatever the number of threads.
 pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
-    let mut keyed: Vec<(String, Diagnostic)> = diags
-        .iter()
-        .map(|d| (sources.name(d.primary.span.file), d.clone()))
-        .collect();
-    keyed.sort_by(|(pa, a), (pb, b)| {
-        pa.cmp(pb)
+    // each file's name is looked up once, not once per diagnostic
+    let mut names: HashMap<FileId, Arc<str>> = HashMap::new();
+    for d in diags.iter() {
+        names
+            .entry(d.primary.span.file)
+            .or_insert_with(|| Arc::from(sources.name(d.primary.span.file)));
+    }
+    let name = |d: &Diagnostic| {
+        names
+            .get(&d.primary.span.file)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(""))
+    };
+    diags.sort_by(|a, b| {
+        name(a)
+            .cmp(&name(b))
             .then(a.primary.span.start.cmp(&b.primary.span.start))
             .then_with(|| a.code.cmp(&b.code))
             .then_with(|| a.message.cmp(&b.message))
             .then_with(|| a.primary.span.end.cmp(&b.primary.span.end))
             .then_with(|| compare_related(&a.related, &b.related))
     });
-    for (slot, (_, d)) in diags.iter_mut().zip(keyed) {
-        *slot = d;
-    }
 }
 
 fn compare_related(a: &[Label], b: &[Label]) -> Ordering {
-    let key = |l: &[Label]| {
-        l.iter()
-            .map(|x| (x.span, x.message.clone()))
-            .collect::<Vec<_>>()
-    };
-    key(a).cmp(&key(b))
+    fn key(l: &Label) -> (Span, &str) {
+        (l.span, l.message.as_str())
+    }
+    a.iter().map(key).cmp(b.iter().map(key))
 }
