@@ -182,20 +182,8 @@ impl Reader {
         for (k, v) in map {
             let key = k.scalar().unwrap_or("");
             match key {
-                "rules" => {
-                    cfg.rules = self
-                        .strings(v)
-                        .into_iter()
-                        .map(|s| cfg.dir.join(s.value))
-                        .collect()
-                }
-                "hosts" => {
-                    cfg.hosts = self
-                        .strings(v)
-                        .into_iter()
-                        .map(|s| cfg.dir.join(s.value))
-                        .collect()
-                }
+                "rules" => cfg.rules = self.paths(v, &cfg.dir),
+                "hosts" => cfg.hosts = self.paths(v, &cfg.dir),
                 "builtin" => match v.scalar() {
                     Some("true") => cfg.builtin = true,
                     Some("false") => cfg.builtin = false,
@@ -356,6 +344,14 @@ impl Reader {
             }
         }
         out
+    }
+
+    /// A list of paths, relative to the configuration's folder.
+    fn paths(&mut self, v: &Node, dir: &Path) -> Vec<PathBuf> {
+        self.strings(v)
+            .into_iter()
+            .map(|s| dir.join(s.value))
+            .collect()
     }
 
     fn code(&mut self, n: &Node) -> Option<Sp<String>> {
