@@ -20,7 +20,13 @@ pub enum Command {
     /// Check descriptor files (`.vmx`, `*.vm.yaml`, `*.host.yaml`, YAML with `kind: vm|host`)
     Check(CheckArgs),
     /// List the rules: code, name, severity and summary
-    Rules(RuleArgs),
+    Rules {
+        /// `text` (a table) or `json`
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Print the documentation of a rule
     Explain {
         /// A rule code such as PT003
@@ -32,12 +38,35 @@ pub enum Command {
     Schema,
     /// Run rule fixtures: each `# expect: CODE` comment must match a finding on the next line, and nothing else may be found
     Test {
-        /// Folders or files of fixtures
+        /// Folders or files of fixtures (`exclude` of .vmlint.yaml does not apply)
         #[arg(default_value = "fixtures")]
         paths: Vec<PathBuf>,
+        /// `human` (a report) or `junit` (one test case per fixture file)
+        #[arg(long, value_enum, default_value = "human")]
+        format: TestFormat,
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Write a commented .vmlint.yaml for the tree in this folder (never overwrites one)
+    Init {
+        /// The folder to write it in
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print a shell completion script: `vmlint completions bash > /etc/bash_completion.d/vmlint`
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    Human,
+    Junit,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -51,6 +80,9 @@ pub struct RuleArgs {
     /// Use this configuration instead of the nearest .vmlint.yaml
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Say which configuration is used, and other details of the run, on stderr
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -75,12 +107,26 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Write the `--format` output to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// An output, repeatable: `--output sarif=vmlint.sarif --output github`
+    /// (FORMAT alone writes to stdout); replaces `--format`
+    #[arg(long, value_name = "FORMAT[=FILE]")]
+    pub output: Vec<String>,
+    /// Leave out the summary line of the human format
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Apply `exclude` to files named on the command line too (pre-commit names every file)
+    #[arg(long)]
+    pub force_exclude: bool,
     /// The lowest severity that makes the exit code 1
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
-    /// Number of threads (default: all cores)
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
+    /// Number of threads, at least 1 (default: all cores; more than the
+    /// machine's cores is lowered to that number, since the work is CPU-bound)
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// The name of the file read from stdin (decides its format and placement)
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<PathBuf>,

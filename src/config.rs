@@ -1,6 +1,8 @@
-//! `.vmlint.yaml`: takes the file (found by walking up from the working
-//! directory, or named with `--config`), gives typed settings. Unknown keys
-//! and bad values are VL106 errors with spans, and the run stops (exit 2).
+//! `.vmlint.yaml`: takes the file (found by walking up from the first
+//! checked path, as ruff does, or named with `--config`), gives typed
+//! settings whose paths and globs are resolved against one root: the
+//! configuration's folder. Unknown keys and bad values are VL106 errors
+//! with spans, and the run stops (exit 2).
 
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::model::Placement;
@@ -12,6 +14,8 @@ use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = ".vmlint.yaml";
+/// The names a configuration may have, in the order they are looked for.
+pub const FILE_NAMES: &[&str] = &[".vmlint.yaml", ".vmlint.yml"];
 
 const KEYS: &[&str] = &[
     "rules",
@@ -35,20 +39,27 @@ pub struct ParamOverride {
 }
 
 pub struct Config {
-    /// The folder relative paths and globs are resolved against.
+    /// The root: the folder relative paths and globs are resolved against
+    /// (absolute; the working directory when there is no configuration).
     pub dir: PathBuf,
     pub path: Option<PathBuf>,
     pub rules: Vec<PathBuf>,
     pub builtin: bool,
-    pub select: Vec<String>,
-    pub ignore: Vec<String>,
+    /// Codes and prefixes, upper-cased; checked against the rule set once
+    /// the rules are loaded.
+    pub select: Vec<Sp<String>>,
+    pub ignore: Vec<Sp<String>>,
     pub severity: Vec<(Sp<String>, Severity)>,
     pub params: Vec<ParamOverride>,
     pub hosts: Vec<PathBuf>,
     pub placement: Vec<(GlobMatcher, Placement)>,
     pub exclude: GlobSet,
-    pub per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
+    pub per_file_ignores: Vec<(GlobMatcher, Vec<Sp<String>>)>,
     pub max_file_size: u64,
+    /// `--select` (replaces `select`) and `--ignore` (added to `ignore`),
+    /// upper-cased and checked by the command.
+    pub cli_select: Option<Vec<String>>,
+    pub cli_ignore: Vec<String>,
 }
 
 impl Config {
@@ -67,30 +78,46 @@ impl Config {
             exclude: GlobSet::empty(),
             per_file_ignores: Vec::new(),
             max_file_size: crate::discover::DEFAULT_MAX_FILE_SIZE,
+            cli_select: None,
+            cli_ignore: Vec::new(),
         }
     }
 
-    /// The path as seen from the configuration's folder, for globs.
+    /// A path (absolute) as seen from the root, for globs: `vms/a.vmx`.
     pub fn relative(&self, path: &Path) -> PathBuf {
-        let abs = std::env::current_dir().unwrap_or_default().join(path);
-        abs.strip_prefix(&self.dir)
-            .map(Path::to_path_buf)
-            .unwrap_or(abs)
+        let abs = crate::paths::absolute(path, &crate::paths::cwd());
+        match abs.strip_prefix(&self.dir) {
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => abs,
+        }
     }
 
     /// Whether `code` runs: `select` (rule codes only; default all), then `ignore`.
     pub fn enabled(&self, code: &str) -> bool {
         let selected = code.starts_with("VL")
-            || self.select.is_empty()
-            || self.select.iter().any(|p| code.starts_with(p.as_str()));
-        selected && !self.ignore.iter().any(|p| code.starts_with(p.as_str()))
+            || match &self.cli_select {
+                Some(list) => list.iter().any(|p| code.starts_with(p.as_str())),
+                None => {
+                    self.select.is_empty()
+                        || self
+                            .select
+                            .iter()
+                            .any(|p| code.starts_with(p.value.as_str()))
+                }
+            };
+        let ignored = self
+            .ignore
+            .iter()
+            .any(|p| code.starts_with(p.value.as_str()))
+            || self.cli_ignore.iter().any(|p| code.starts_with(p.as_str()));
+        selected && !ignored
     }
 
+    /// Whether `per_file_ignores` leaves `code` out in the file at `path`.
     pub fn ignored_in(&self, path: &Path, code: &str) -> bool {
         let rel = self.relative(path);
         self.per_file_ignores.iter().any(|(g, codes)| {
-            (g.is_match(&rel) || g.is_match(path))
-                && codes.iter().any(|c| code.starts_with(c.as_str()))
+            g.is_match(&rel) && codes.iter().any(|c| code.starts_with(c.value.as_str()))
         })
     }
 
@@ -98,30 +125,56 @@ impl Config {
         let rel = self.relative(path);
         self.placement
             .iter()
-            .find(|(g, _)| g.is_match(&rel) || g.is_match(path))
+            .find(|(g, _)| g.is_match(&rel))
             .map(|(_, p)| p)
+    }
+
+    /// Every code and prefix the configuration names, for checking them
+    /// against the rule set.
+    pub fn named_codes(&self) -> impl Iterator<Item = &Sp<String>> {
+        self.select
+            .iter()
+            .chain(&self.ignore)
+            .chain(self.per_file_ignores.iter().flat_map(|(_, c)| c))
+            .chain(self.severity.iter().map(|(c, _)| c))
+            .chain(self.params.iter().map(|p| &p.code))
     }
 }
 
-/// The configuration that applies: `explicit`, else the first `.vmlint.yaml`
-/// walking up from the working directory, else the defaults.
-pub fn load(explicit: Option<&Path>, sources: &SourceMap) -> Result<Config, Vec<Diagnostic>> {
-    let cwd = std::env::current_dir().unwrap_or_default();
+/// The configuration file that applies to `start` (a checked path): the
+/// first `.vmlint.yaml` or `.vmlint.yml` in its folder or a folder above.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = crate::paths::absolute(start, &crate::paths::cwd());
+    let first = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    first?
+        .ancestors()
+        .flat_map(|d| FILE_NAMES.iter().map(move |n| d.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// The configuration that applies: `explicit`, else the one [`find`] finds
+/// from `start`, else the defaults with the working directory as root. The
+/// root is given to `sources`, so every file is named relative to it.
+pub fn load(
+    explicit: Option<&Path>,
+    start: &Path,
+    sources: &SourceMap,
+) -> Result<Config, Vec<Diagnostic>> {
+    let cwd = crate::paths::cwd();
     let path = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => cwd
-            .ancestors()
-            .map(|d| d.join(FILE_NAME))
-            .find(|p| p.is_file()),
+        Some(p) => Some(crate::paths::absolute(p, &cwd)),
+        None => find(start),
     };
     let Some(path) = path else {
+        sources.set_root(&cwd);
         return Ok(Config::default_in(cwd));
     };
-    let dir = cwd
-        .join(&path)
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or(cwd.clone());
+    let dir = path.parent().map_or(cwd, Path::to_path_buf);
+    sources.set_root(&dir);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
@@ -168,6 +221,12 @@ impl Reader {
             .push(Diagnostic::new(codes::CONFIG, Severity::Error, span, msg).with_label(label));
     }
 
+    fn with_help_last(&mut self, help: &str) {
+        if let Some(d) = self.diags.pop() {
+            self.diags.push(d.with_help(help));
+        }
+    }
+
     fn read(&mut self, root: &Node, cfg: &mut Config) {
         let Some(map) = root.as_map() else {
             if !root.is_null() {
@@ -182,8 +241,8 @@ impl Reader {
         for (k, v) in map {
             let key = k.scalar().unwrap_or("");
             match key {
-                "rules" => cfg.rules = self.paths(v, &cfg.dir),
-                "hosts" => cfg.hosts = self.paths(v, &cfg.dir),
+                "rules" => cfg.rules = self.paths(v, &cfg.dir, "rules"),
+                "hosts" => cfg.hosts = self.paths(v, &cfg.dir, "hosts"),
                 "builtin" => match v.scalar() {
                     Some("true") => cfg.builtin = true,
                     Some("false") => cfg.builtin = false,
@@ -346,35 +405,49 @@ impl Reader {
         out
     }
 
-    /// A list of paths, relative to the configuration's folder.
-    fn paths(&mut self, v: &Node, dir: &Path) -> Vec<PathBuf> {
-        self.strings(v)
-            .into_iter()
-            .map(|s| dir.join(s.value))
-            .collect()
+    /// A list of paths, relative to the configuration's folder; each must
+    /// exist, since a folder that is not there would check nothing silently.
+    fn paths(&mut self, v: &Node, dir: &Path, key: &str) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for s in self.strings(v) {
+            let p = crate::paths::absolute(Path::new(&s.value), dir);
+            if !p.exists() {
+                self.bad(
+                    s.span,
+                    format!(
+                        "`{}` in `{key}` does not exist (relative to {})",
+                        s.value,
+                        dir.display()
+                    ),
+                    "no such file or folder",
+                );
+            }
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
     }
 
     fn code(&mut self, n: &Node) -> Option<Sp<String>> {
-        match n.scalar() {
-            Some(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) => {
-                Some(Sp::new(s.to_string(), n.span))
-            }
-            _ => {
+        match n.scalar().and_then(parse_code) {
+            Some(c) => Some(Sp::new(c, n.span)),
+            None => {
                 self.bad(
                     n.span,
                     "expected a rule code or prefix such as `PT001` or `PT`",
                     "not a code",
                 );
+                self.with_help_last("write one code per list item: `[PT006, PT007]`");
                 None
             }
         }
     }
 
-    fn codes(&mut self, v: &Node) -> Vec<String> {
+    fn codes(&mut self, v: &Node) -> Vec<Sp<String>> {
         self.list(v)
             .into_iter()
             .filter_map(|n| self.code(n))
-            .map(|s| s.value)
             .collect()
     }
 
@@ -388,4 +461,31 @@ impl Reader {
             }
         }
     }
+}
+
+/// A code or prefix as written by a user (`pt006`, ` PT006 `), upper-cased;
+/// `None` for what cannot be one (`PT006 PT007`, `PT-6`, empty).
+pub fn parse_code(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric())).then(|| t.to_ascii_uppercase())
+}
+
+/// A code or prefix that no rule has: the error, with a "did you mean".
+pub fn unknown_code(span: Span, code: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::new(
+        codes::CONFIG,
+        Severity::Error,
+        span,
+        format!(
+            "no rule has the code or prefix `{code}`{}",
+            suggest::did_you_mean(code, known.iter().copied())
+        ),
+    )
+    .with_label("unknown code")
+    .with_help("`vmlint rules` lists every code")
+}
+
+/// Whether `code` names a rule or a prefix of one.
+pub fn is_known(code: &str, known: &[&str]) -> bool {
+    known.iter().any(|k| k.starts_with(code))
 }

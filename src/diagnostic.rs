@@ -117,14 +117,21 @@ impl Diagnostic {
     }
 }
 
-/// The engine's own codes (SPEC section 2), listed by `vmlint rules`.
+/// The engine's own codes: one registry that emitters, `vmlint rules`,
+/// `vmlint explain` and SARIF read. Each code has one default severity,
+/// which `severity:` in `.vmlint.yaml` may change like a rule's.
 pub mod codes {
+    use super::Severity;
+
     pub const PARSE: &str = "VL001";
     pub const SCHEMA: &str = "VL002";
     pub const DUPLICATE: &str = "VL003";
     pub const UNKNOWN_HOST: &str = "VL004";
     pub const UNREADABLE: &str = "VL005";
     pub const UNUSED_SUPPRESSION: &str = "VL006";
+    pub const UNKNOWN_CODE: &str = "VL007";
+    pub const UNPLACED: &str = "VL008";
+    pub const DOUBTFUL: &str = "VL009";
     /// Rule files and configuration: not findings, they stop the run (exit 2).
     pub const RULE_SYNTAX: &str = "VL101";
     pub const RULE_NAME: &str = "VL102";
@@ -133,45 +140,155 @@ pub mod codes {
     pub const RULE_UNUSED: &str = "VL105";
     pub const CONFIG: &str = "VL106";
 
-    /// (code, name, severity, summary) of every engine code.
-    pub const ENGINE: &[(&str, &str, &str, &str)] = &[
-        (
+    /// One engine code: what `vmlint rules` lists and `vmlint explain` prints.
+    pub struct EngineCode {
+        pub code: &'static str,
+        pub name: &'static str,
+        pub severity: Severity,
+        pub summary: &'static str,
+        pub docs: &'static str,
+    }
+
+    const fn code(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        docs: &'static str,
+    ) -> EngineCode {
+        EngineCode {
+            code,
+            name,
+            severity,
+            summary,
+            docs,
+        }
+    }
+
+    pub const ENGINE: &[EngineCode] = &[
+        code(
             PARSE,
             "descriptor-syntax",
-            "error",
+            Severity::Error,
             "a descriptor line or document that does not parse",
+            "A `.vmx` line that is not `key = \"value\"` (or a value without its closing quote), or a YAML or JSON document with a syntax error. The rest of the file is still read where it can be.",
         ),
-        (
+        code(
             SCHEMA,
             "descriptor-schema",
-            "error",
+            Severity::Error,
             "an unknown key or a value of the wrong type",
+            "A key that the descriptor format does not have (with a \"did you mean\"), or a value that is not of the key's type, such as a PCI address that does not parse.",
         ),
-        (
+        code(
             DUPLICATE,
             "duplicate-key",
-            "warning",
+            Severity::Warning,
             "a key (or a host) defined twice; the later one wins",
+            "ESXi uses the last of two lines that set the same key; vmlint does the same and says so. A host described in two files is reported once, and the later file is used.",
         ),
-        (
+        code(
             UNKNOWN_HOST,
             "unknown-host",
-            "error",
+            Severity::Error,
             "a VM whose host or cluster is not in the inventory",
+            "The VM names a host (or a cluster) that no host descriptor describes, so the rules that compare a VM with its host cannot run on it. Host descriptors are found among the checked paths and in the `hosts` folders of .vmlint.yaml.",
         ),
-        (
+        code(
             UNREADABLE,
             "unreadable-file",
-            "error",
-            "a file that cannot be read or checked (binary, too large, encrypted)",
+            Severity::Error,
+            "a file that cannot be read or checked (missing, binary, too large, empty, encrypted)",
+            "The file was named or found, but it could not be checked: it does not exist, is binary, is larger than `max_file_size`, is a FIFO, socket or device, is empty, or is an encrypted VM (its configuration is sealed in `encryption.data`); or a rule gave up on it after its loop budget. What vmlint would find there is unknown, so this is an error by default; re-grade it with `severity: { VL005: warning }`. The run goes on with the other files.",
         ),
-        (
+        code(
             UNUSED_SUPPRESSION,
             "unused-suppression",
-            "warning",
+            Severity::Warning,
             "a suppression comment that suppresses nothing",
+            "A `# vmlint: ignore CODE -- reason` comment whose rule ran over everything it needs and found nothing on the line the comment covers (the next line, or its own line when it ends one). Suppressions of rules that did not run, or ran on part of the estate only, are never reported.",
+        ),
+        code(
+            UNKNOWN_CODE,
+            "unknown-code",
+            Severity::Error,
+            "a suppression or expectation that names a code no rule has",
+            "`# vmlint: ignore` and `# expect:` comments name rule codes (PT003) or prefixes (PT); a code that matches no rule is a typo that would silently suppress nothing. Codes are case-insensitive.",
+        ),
+        code(
+            UNPLACED,
+            "unplaced-vm",
+            Severity::Warning,
+            "a VM with passthrough devices that names no host",
+            "The rules that compare a VM with its host (device availability, IOMMU, USB boot) cannot run on a VM whose host is unknown. Only VMs that use passthrough are reported, and only when host descriptors are loaded. Add `host:` (YAML), a `# vmlint: host=NAME` comment (.vmx), or a `placement` entry in .vmlint.yaml.",
+        ),
+        code(
+            DOUBTFUL,
+            "doubtful-value",
+            Severity::Warning,
+            "text that vmlint read, but that ESXi may read differently",
+            "Bytes that do not decode in the file's `.encoding`, text after a closing quote (ESXi ignores it), or a two-part PCI address such as `10:00.0` whose bus reads differently as decimal and as hex. In `.vmx` files two-part addresses are decimal, as ESXi writes them; in YAML and host files they are hex, as esxcli prints them.",
+        ),
+        code(
+            RULE_SYNTAX,
+            "rule-syntax",
+            Severity::Error,
+            "a rule file that does not parse, or a rule without `on vm` / `on host`",
+            "The rule file is cut into `rule` blocks and every broken block is reported. The run stops with exit code 2 until the rule files are fixed.",
+        ),
+        code(
+            RULE_NAME,
+            "rule-unknown-name",
+            Severity::Error,
+            "a rule that uses an unknown field, function or binding",
+            "Every name in a rule is checked against the model schema (`vmlint schema`) and the function table when the rule loads, with a \"did you mean\".",
+        ),
+        code(
+            RULE_TYPE,
+            "rule-type-error",
+            Severity::Error,
+            "a rule expression whose types do not fit",
+            "Comparing a number with a string, indexing something that is not a list, a literal that does not parse (a regular expression, a version, a PCI address) or a parameter default of the wrong type. Checked when the rule loads, so a rule never fails at run time.",
+        ),
+        code(
+            RULE_DUPLICATE,
+            "rule-duplicate-code",
+            Severity::Error,
+            "two rules with the same code",
+            "Rule codes are what configurations and suppressions name, so each code is defined once across the embedded pack and every rule file.",
+        ),
+        code(
+            RULE_UNUSED,
+            "rule-unused-binding",
+            Severity::Error,
+            "a parameter or binding that a rule never uses",
+            "A `let`, `for` or `param` name that no later clause reads is usually a mistake. Name it with a leading `_` to keep it.",
+        ),
+        code(
+            CONFIG,
+            "config-error",
+            Severity::Error,
+            "an error in .vmlint.yaml or in the command line's codes",
+            "An unknown key, a value of the wrong type, a folder that does not exist, a glob that does not parse, or a code or prefix that no rule has. The run stops with exit code 2.",
         ),
     ];
+
+    /// The registry entry of an engine code.
+    pub fn engine(code: &str) -> Option<&'static EngineCode> {
+        ENGINE.iter().find(|c| c.code == code)
+    }
+
+    /// The default severity of an engine code (error for a code not listed).
+    pub fn severity(code: &str) -> Severity {
+        engine(code).map_or(Severity::Error, |c| c.severity)
+    }
+}
+
+impl Diagnostic {
+    /// An engine diagnostic at its registered severity.
+    pub fn engine(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, codes::severity(code), span, message)
+    }
 }
 
 /// The output order: path, line, column, code, then the rest, so that

@@ -1,11 +1,14 @@
-//! Discovery: takes the paths a user named, gives the sorted list of
-//! descriptor files to check. Walking honours `.gitignore` (also outside a
-//! git checkout) and the configuration's `exclude`; files named explicitly
-//! are always checked.
+//! Discovery: takes the paths a user named (absolute), gives the sorted
+//! list of descriptor files to check. Walking honours `.gitignore` (also
+//! outside a git checkout) and the configuration's `exclude`, matched
+//! against root-relative paths; files named explicitly are checked unless
+//! `--force-exclude` (what pre-commit passes, since it names every file).
 
 use crate::source::FileKind;
 use globset::GlobSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What a file name says about a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,58 +58,128 @@ pub struct Found {
     pub files: Vec<(PathBuf, Descriptor)>,
     /// Paths that do not exist or cannot be walked: (path, reason).
     pub errors: Vec<(PathBuf, String)>,
+    /// Named paths that gave no file to read: (path, whether `exclude`
+    /// left files out), so that a run on nothing is never a silent green.
+    pub empty: Vec<(PathBuf, bool)>,
+    /// A file was named (not a folder): a partial run, as pre-commit makes.
+    pub named_files: bool,
+    /// A named `.vmlint.yaml` or `.rules` file: what it changes is the
+    /// whole tree, so the whole tree is checked.
+    pub whole_tree: bool,
 }
 
-/// Walks `paths` (files or folders). `exclude` is matched against paths
-/// relative to `base` (the configuration's folder).
-pub fn discover(paths: &[PathBuf], exclude: &GlobSet, base: &Path) -> Found {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let excluded = |p: &Path| {
-        if exclude.is_empty() {
-            return false;
-        }
-        let abs = cwd.join(p);
-        let rel = abs.strip_prefix(base).unwrap_or(&abs);
-        exclude.is_match(rel) || exclude.is_match(p)
+/// Walks `paths` (absolute files or folders). `exclude` is matched against
+/// paths relative to `root` (the configuration's folder); a file named
+/// explicitly is checked even when excluded, unless `force_exclude`.
+pub fn discover(paths: &[PathBuf], exclude: &GlobSet, root: &Path, force_exclude: bool) -> Found {
+    let mut found = Found {
+        files: Vec::new(),
+        errors: Vec::new(),
+        empty: Vec::new(),
+        named_files: false,
+        whole_tree: false,
     };
-    for root in paths {
-        match std::fs::symlink_metadata(root) {
-            Err(e) => errors.push((root.clone(), e.to_string())),
+    let excluded = |p: &Path| is_excluded(exclude, root, p);
+    for path in paths {
+        let before = found.files.len();
+        let mut left_out = false;
+        match std::fs::symlink_metadata(path) {
+            Err(e) => found.errors.push((path.clone(), e.to_string())),
             Ok(meta) if !meta.is_dir() => {
-                // named explicitly: checked whatever it is called, if it can be a descriptor
-                let d = classify(root).unwrap_or(Descriptor::Yaml(None));
-                if !excluded(root) {
-                    files.push((root.clone(), d));
+                found.named_files = true;
+                if force_exclude && excluded(path) {
+                    left_out = true;
+                } else if let Some(file) = named(path, &mut found.whole_tree) {
+                    found.files.push(file);
+                } else {
+                    continue;
                 }
             }
             Ok(_) => {
-                let walker = ignore::WalkBuilder::new(root)
-                    .require_git(false)
-                    .follow_links(false)
-                    .sort_by_file_name(|a, b| a.cmp(b))
-                    .build();
-                for entry in walker {
-                    match entry {
-                        Ok(e) => {
-                            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                            if is_dir || excluded(e.path()) {
-                                continue;
-                            }
-                            if let Some(d) = classify(e.path()) {
-                                files.push((e.path().to_path_buf(), d));
-                            }
-                        }
-                        Err(err) => errors.push((root.clone(), err.to_string())),
-                    }
-                }
+                let (files, errors, pruned) = walk(path, exclude, root);
+                found.files.extend(files);
+                found
+                    .errors
+                    .extend(errors.into_iter().map(|e| (path.clone(), e)));
+                left_out = pruned;
             }
         }
+        if found.files.len() == before {
+            found.empty.push((path.clone(), left_out));
+        }
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    files.dedup_by(|a, b| a.0 == b.0);
-    Found { files, errors }
+    found.files.sort_by(|a, b| a.0.cmp(&b.0));
+    found.files.dedup_by(|a, b| a.0 == b.0);
+    found
+}
+
+/// Whether `exclude` leaves out `path` (absolute), matched from `root`.
+pub fn is_excluded(exclude: &GlobSet, root: &Path, path: &Path) -> bool {
+    !exclude.is_empty() && exclude.is_match(path.strip_prefix(root).unwrap_or(path))
+}
+
+/// What a file named on the command line stands for: itself (checked
+/// whatever it is called, if it can be a descriptor), the `.vmx` beside a
+/// `.vmsd`, or, for a configuration or rule file, the whole tree.
+fn named(path: &Path, whole_tree: &mut bool) -> Option<(PathBuf, Descriptor)> {
+    let name = path
+        .file_name()?
+        .to_str()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if crate::config::FILE_NAMES.contains(&name.as_str()) || name.ends_with(".rules") {
+        *whole_tree = true;
+        return None;
+    }
+    if name.ends_with(".vmsd") {
+        let vmx = path.with_extension("vmx");
+        return vmx.is_file().then_some((vmx, Descriptor::Vmx));
+    }
+    Some((
+        path.to_path_buf(),
+        classify(path).unwrap_or(Descriptor::Yaml(None)),
+    ))
+}
+
+/// The descriptor files below a folder, and whether `exclude` left any out.
+fn walk(
+    dir: &Path,
+    exclude: &GlobSet,
+    root: &Path,
+) -> (Vec<(PathBuf, Descriptor)>, Vec<String>, bool) {
+    let pruned = Arc::new(AtomicBool::new(false));
+    let filter = {
+        let (exclude, root, pruned) = (exclude.clone(), root.to_path_buf(), Arc::clone(&pruned));
+        move |e: &ignore::DirEntry| {
+            let out = is_excluded(&exclude, &root, e.path());
+            if out {
+                pruned.store(true, Ordering::Relaxed);
+            }
+            !out
+        }
+    };
+    let walker = ignore::WalkBuilder::new(dir)
+        .require_git(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(filter)
+        .build();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                if e.file_type().is_some_and(|t| t.is_dir()) {
+                    continue;
+                }
+                if let Some(d) = classify(e.path()) {
+                    files.push((e.path().to_path_buf(), d));
+                }
+            }
+            Err(err) => errors.push(err.to_string()),
+        }
+    }
+    (files, errors, pruned.load(Ordering::Relaxed))
 }
 
 /// Default limit on the size of one descriptor file.

@@ -65,7 +65,7 @@ pub fn load_bytes(
             out.diags.push(
                 Diagnostic::new(
                     codes::UNREADABLE,
-                    Severity::Warning,
+                    Severity::Error,
                     Span::file_start(id),
                     "this file is empty, so there is nothing to check",
                 )
@@ -89,7 +89,7 @@ fn load_vmx(sources: &SourceMap, path: &Path, bytes: &[u8], max_size: u64, out: 
         let at = text.find('\u{FFFD}').unwrap_or(0);
         out.diags.push(
             Diagnostic::new(
-                codes::PARSE,
+                codes::DOUBTFUL,
                 Severity::Warning,
                 Span::new(id, at, at + '\u{FFFD}'.len_utf8()),
                 format!("{note}; check the `.encoding` line"),

@@ -71,11 +71,13 @@ pub enum FileKind {
     Baseline,
 }
 
-/// One file: its name as the user gave it, and its decoded text.
+/// One file: where it is, the name output gives it, and its decoded text.
 pub struct SourceFile {
-    /// The path as given on the command line or found by walking (relative
-    /// paths stay relative, as in the user's terminal).
+    /// Where the file is read from (absolute for files on disk).
     pub path: PathBuf,
+    /// Its name in output: relative to the run's root (the configuration's
+    /// folder), whatever the working directory and spelling.
+    display: Arc<str>,
     pub kind: FileKind,
     pub text: Arc<str>,
     lines: OnceLock<Vec<u32>>,
@@ -83,8 +85,14 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: PathBuf, kind: FileKind, text: Arc<str>) -> SourceFile {
+        let display = Arc::from(path.display().to_string());
+        SourceFile::named(path, display, kind, text)
+    }
+
+    fn named(path: PathBuf, display: Arc<str>, kind: FileKind, text: Arc<str>) -> SourceFile {
         SourceFile {
             path,
+            display,
             kind,
             text,
             lines: OnceLock::new(),
@@ -92,7 +100,7 @@ impl SourceFile {
     }
 
     pub fn name(&self) -> String {
-        self.path.display().to_string()
+        self.display.to_string()
     }
 
     fn line_starts(&self) -> &[u32] {
@@ -183,6 +191,8 @@ pub struct SourceMap {
     files: Mutex<Vec<Arc<SourceFile>>>,
     released: Mutex<Vec<bool>>,
     reader: Option<Reader>,
+    /// The folder names are relative to; set once, before files are added.
+    root: OnceLock<PathBuf>,
 }
 
 impl SourceMap {
@@ -198,6 +208,18 @@ impl SourceMap {
         }
     }
 
+    /// Names every file added from now on relative to `root` (absolute).
+    pub fn set_root(&self, root: &Path) {
+        let _ = self.root.set(root.to_path_buf());
+    }
+
+    fn display(&self, path: &Path) -> Arc<str> {
+        match self.root.get() {
+            Some(root) if path.is_absolute() => Arc::from(crate::paths::display(path, root)),
+            _ => Arc::from(path.display().to_string()),
+        }
+    }
+
     /// Drops the text of a file (when a reader can bring it back).
     pub fn release(&self, id: FileId) {
         if self.reader.is_none() {
@@ -209,7 +231,12 @@ impl SourceMap {
             files.get_mut(id.0 as usize),
             released.get_mut(id.0 as usize),
         ) {
-            *slot = Arc::new(SourceFile::new(slot.path.clone(), slot.kind, Arc::from("")));
+            *slot = Arc::new(SourceFile::named(
+                slot.path.clone(),
+                Arc::clone(&slot.display),
+                slot.kind,
+                Arc::from(""),
+            ));
             *flag = true;
         }
     }
@@ -222,31 +249,23 @@ impl SourceMap {
             .map_or_else(|| PathBuf::from("<unknown>"), |f| f.path.clone())
     }
 
+    /// The name of a file in output, without reading a released text again.
     pub fn name(&self, id: FileId) -> String {
-        self.path(id).display().to_string()
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        files
+            .get(id.0 as usize)
+            .map_or_else(|| "<unknown>".to_string(), |f| f.name())
     }
 
     pub fn add(&self, path: impl AsRef<Path>, kind: FileKind, text: impl Into<Arc<str>>) -> FileId {
-        let file = Arc::new(SourceFile::new(
-            path.as_ref().to_path_buf(),
-            kind,
-            text.into(),
-        ));
+        let path = path.as_ref().to_path_buf();
+        let display = self.display(&path);
+        let file = Arc::new(SourceFile::named(path, display, kind, text.into()));
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
         files.push(file);
         released.push(false);
         FileId(u32::try_from(files.len() - 1).unwrap_or(u32::MAX))
-    }
-
-    /// Replaces the text of a file already in the table (a loader that
-    /// reserved an id before it could decode the bytes).
-    pub fn set_text(&self, id: FileId, text: impl Into<Arc<str>>) {
-        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(slot) = files.get_mut(id.0 as usize) {
-            let f = SourceFile::new(slot.path.clone(), slot.kind, text.into());
-            *slot = Arc::new(f);
-        }
     }
 
     pub fn get(&self, id: FileId) -> Arc<SourceFile> {
@@ -255,10 +274,10 @@ impl SourceMap {
             released.get(id.0 as usize).copied().unwrap_or(false)
         };
         if was_released && let Some(reader) = self.reader {
-            let (path, kind) = {
+            let (path, display, kind) = {
                 let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
                 match files.get(id.0 as usize) {
-                    Some(f) => (f.path.clone(), f.kind),
+                    Some(f) => (f.path.clone(), Arc::clone(&f.display), f.kind),
                     None => {
                         return Arc::new(SourceFile::new(
                             PathBuf::from("<unknown>"),
@@ -269,7 +288,7 @@ impl SourceMap {
                 }
             };
             let text = reader(&path, kind).unwrap_or_default();
-            let file = Arc::new(SourceFile::new(path, kind, Arc::from(text)));
+            let file = Arc::new(SourceFile::named(path, display, kind, Arc::from(text)));
             let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
             let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
             if let (Some(slot), Some(flag)) = (

@@ -1,8 +1,9 @@
 //! Inline suppressions: takes a file's text, gives its
 //! `# vmlint: ignore CODE[,CODE] -- reason` comments and the line each one
 //! covers (the next line for a comment on its own line, the same line for
-//! a comment at the end of a line). Suppressions that suppress nothing
-//! become VL006.
+//! a comment at the end of a line). Suppressions that suppress nothing,
+//! where their rules ran over everything they need, become VL006; codes
+//! that no rule has, VL007.
 
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::source::{FileId, SourceMap, Span};
@@ -49,7 +50,7 @@ pub fn scan(file: FileId, text: &str) -> Vec<Suppression> {
             .split([',', ' '])
             .map(str::trim)
             .filter(|c| !c.is_empty())
-            .map(str::to_string)
+            .map(str::to_ascii_uppercase)
             .collect();
         let span = Span::new(file, start + hash, start + line.len());
         let s = Suppression {
@@ -67,12 +68,15 @@ pub fn scan(file: FileId, text: &str) -> Vec<Suppression> {
     out
 }
 
-/// Drops the diagnostics a suppression covers and reports the suppressions
-/// that covered nothing (VL006).
+/// Drops the diagnostics a suppression covers; reports the codes that no
+/// rule has (VL007, from `known`), and the suppressions that covered
+/// nothing although every code they name `ran_fully` there (VL006).
 pub fn apply(
     diags: Vec<Diagnostic>,
     mut sups: HashMap<FileId, Vec<Suppression>>,
     sources: &SourceMap,
+    known: &[&str],
+    ran_fully: &dyn Fn(FileId, &str) -> bool,
 ) -> Vec<Diagnostic> {
     let mut kept = Vec::with_capacity(diags.len());
     for d in diags {
@@ -90,7 +94,36 @@ pub fn apply(
             None => kept.push(d),
         }
     }
-    for s in sups.into_values().flatten().filter(|s| !s.used) {
+    for s in sups.values().flatten() {
+        for c in s
+            .codes
+            .iter()
+            .filter(|c| !crate::config::is_known(c, known))
+        {
+            kept.push(
+                Diagnostic::engine(
+                    codes::UNKNOWN_CODE,
+                    s.span,
+                    format!(
+                        "no rule has the code `{c}`{}",
+                        crate::suggest::did_you_mean(c, known.iter().copied())
+                    ),
+                )
+                .with_label("unknown code")
+                .with_help("`vmlint rules` lists every code")
+                .with_key(c.clone()),
+            );
+        }
+    }
+    let unused = sups.into_iter().flat_map(|(file, list)| {
+        list.into_iter().filter(move |s| {
+            !s.used
+                && s.codes
+                    .iter()
+                    .all(|c| crate::config::is_known(c, known) && ran_fully(file, c))
+        })
+    });
+    for s in unused {
         let what = if s.codes.is_empty() {
             "no code".to_string()
         } else {

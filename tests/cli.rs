@@ -10,6 +10,13 @@ fn exit_code_0_on_a_clean_tree() {
         ("v.vm.yaml", GOOD_VM.as_bytes()),
     ]);
     let r = vmlint_in(t.path(), &["check", "."]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "All clear: 2 files checked\n"),
+        "{}",
+        r.stderr
+    );
+    let r = vmlint_in(t.path(), &["check", ".", "--quiet"]);
     assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
 }
 
@@ -174,7 +181,7 @@ fn gitignore_and_exclude_are_honoured_outside_a_git_checkout() {
     ]);
     let r = vmlint_in(t.path(), &["check", ".", "--format", "compact"]);
     assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
-    assert!(r.stdout.starts_with("./live.vm.yaml:"), "{}", r.stdout);
+    assert!(r.stdout.starts_with("live.vm.yaml:"), "{}", r.stdout);
 }
 
 #[test]

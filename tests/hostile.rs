@@ -60,7 +60,7 @@ fn invalid_utf8_in_yaml_and_in_vmx() {
         "{out}"
     );
     assert!(
-        out.contains("bad.vmx:2:16: warning[VL001] bytes that are not valid UTF-8 were replaced"),
+        out.contains("bad.vmx:2:16: warning[VL009] bytes that are not valid UTF-8 were replaced"),
         "{out}"
     );
     assert_witness(&out);
@@ -68,7 +68,11 @@ fn invalid_utf8_in_yaml_and_in_vmx() {
 
 #[test]
 fn a_one_megabyte_line_and_an_empty_file() {
-    let long = format!("annotation = \"{}\"\n", "x".repeat(1 << 20));
+    // the device after the long line proves the line was read past
+    let long = format!(
+        "annotation = \"{}\"\npciPassthru0.present = \"TRUE\"\npciPassthru0.id = \"0000:3b:00.0\"\n",
+        "x".repeat(1 << 20)
+    );
     let w = still_checked();
     let t = tree(&[
         ("h.host.yaml", HOST.as_bytes()),
@@ -78,13 +82,13 @@ fn a_one_megabyte_line_and_an_empty_file() {
         ("empty.vm.yaml", b""),
     ]);
     let (_, out) = check(t.path());
-    assert_eq!(codes(&out), ["VL005", "VL005", "VL004", "PT005"], "{out}");
+    assert_eq!(codes(&out), ["VL005", "VL005", "VL008", "PT005"], "{out}");
     assert!(
-        out.contains("./empty.vm.yaml:1:1: warning[VL005] this file is empty"),
+        out.contains("empty.vm.yaml:1:1: error[VL005] this file is empty"),
         "{out}"
     );
     assert!(
-        out.contains("./long.vmx:1:1: warning[VL004] this VM names no host"),
+        out.contains("long.vmx:2:1: warning[VL008] this VM uses passthrough but names no host"),
         "{out}"
     );
 }
@@ -196,7 +200,10 @@ fn a_file_over_the_size_limit_is_vl005_and_not_read_whole() {
 
 #[test]
 fn an_8_mb_line_a_100_000_deep_yaml_and_a_100_000_deep_rule() {
-    let line = format!("displayName = \"{}\"\n", "z".repeat(8 << 20));
+    let line = format!(
+        "displayName = \"{}\"\npciPassthru0.present = \"TRUE\"\n",
+        "z".repeat(8 << 20)
+    );
     let deep = format!(
         "kind: vm\nname: deep\nx: {}1{}\n",
         "[".repeat(100_000),
@@ -222,7 +229,7 @@ fn an_8_mb_line_a_100_000_deep_yaml_and_a_100_000_deep_rule() {
         "{out}"
     );
     assert!(
-        out.contains("line.vmx:1:1: warning[VL004]"),
+        out.contains("line.vmx:2:1: warning[VL008]"),
         "the 8 MB line was read: {out}"
     );
     assert_witness(&out);
@@ -371,7 +378,7 @@ fn a_rule_that_loops_too_much_gives_up_with_a_warning_instead_of_hanging() {
     );
     assert!(
         r.stdout.contains(
-            "many.vmx:2:1: warning[VL005] rule LOOP1 gave up on this file after 1000000 loop steps"
+            "many.vmx:2:1: error[VL005] rule LOOP1 gave up on this file after 1000000 loop steps"
         ),
         "{}",
         r.stdout

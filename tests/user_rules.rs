@@ -107,7 +107,7 @@ fn a_rule_reading_host_raw_sees_every_host_key() {
     assert_eq!(codes(&r.stdout), ["VL002", "ACME003"], "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("./b.host.yaml:2:7: error[ACME003] host esx-02 has no owner"),
+            .contains("b.host.yaml:2:7: error[ACME003] host esx-02 has no owner"),
         "{}",
         r.stdout
     );

@@ -1,11 +1,11 @@
 //! `vmlint check`: find, load, evaluate, leave out what the baseline knows,
 //! render; exit 1 when a finding is at or above `--fail-on`.
 
-use super::{ExitStatus, emit, setup};
+use super::{ExitStatus, setup};
 use crate::baseline;
 use crate::cli::{CheckArgs, Color, FailOn};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{self, Input, Progress};
+use crate::engine::{self, Progress};
 use crate::render::{self, Options};
 use crate::source::SourceMap;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -14,9 +14,13 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 pub fn run(args: &CheckArgs) -> ExitStatus {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build();
+    // more threads than cores only costs memory: the work is CPU-bound
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let jobs = args.jobs.map_or(0, |j| usize::from(j).min(cores));
+    if args.rules.verbose && args.jobs.is_some_and(|j| usize::from(j) > cores) {
+        eprintln!("vmlint: --jobs lowered to {cores}, the number of cores");
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build();
     match pool {
         Ok(pool) => pool.install(|| check(args)),
         Err(_) => check(args),
@@ -60,16 +64,61 @@ impl Progress for Bar {
 }
 
 fn check(args: &CheckArgs) -> ExitStatus {
+    let cwd = crate::paths::cwd();
+    let stdin_named = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if args.stdin_filename.is_some() && !stdin_named {
+        eprintln!(
+            "vmlint: --stdin-filename names the text read from stdin; pass `-` as a path to read it"
+        );
+        return ExitStatus::Error;
+    }
+    if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        eprintln!("vmlint: `-` (stdin) can be named once");
+        return ExitStatus::Error;
+    }
+    let stdin_name = args
+        .stdin_filename
+        .as_ref()
+        .map(|n| crate::paths::absolute(n, &cwd));
+    let paths: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .map(|p| crate::paths::absolute(p, &cwd))
+        .collect();
+    let outputs = match super::output::parse(args) {
+        Ok(o) => o,
+        Err(status) => return status,
+    };
+    // the configuration is found from what is checked, not from where vmlint runs
+    let start = paths
+        .first()
+        .cloned()
+        .or_else(|| stdin_name.clone())
+        .unwrap_or_else(|| cwd.clone());
     let sources = SourceMap::with_reader(engine::reread);
-    let (mut cfg, rules) = match setup(&sources, &args.rules) {
+    let (mut cfg, mut rules) = match setup(&sources, &args.rules, &start) {
         Ok(x) => x,
         Err(status) => return status,
     };
     if !args.select.is_empty() {
-        cfg.select = args.select.clone();
+        match super::cli_codes("--select", &args.select, &rules) {
+            Ok(c) => cfg.cli_select = Some(c),
+            Err(status) => return status,
+        }
     }
-    cfg.ignore.extend(args.ignore.iter().cloned());
-    let input = if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
+    match super::cli_codes("--ignore", &args.ignore, &rules) {
+        Ok(c) => cfg.cli_ignore = c,
+        Err(status) => return status,
+    }
+    let known: Vec<String> = crate::ruleset::known_codes(&rules)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    // unselected rules do not run
+    rules.retain(|c| cfg.enabled(&c.rule.code.text));
+    let stdin = if stdin_named {
         let mut bytes = Vec::new();
         let limit = cfg.max_file_size;
         if std::io::stdin()
@@ -81,19 +130,23 @@ fn check(args: &CheckArgs) -> ExitStatus {
             eprintln!("vmlint: cannot read stdin");
             return ExitStatus::Error;
         }
-        Input::Stdin {
-            name: args
-                .stdin_filename
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("stdin.vm.yaml")),
-            bytes,
-        }
+        let name = stdin_name.unwrap_or_else(|| cwd.join("stdin"));
+        Some((name, bytes))
     } else {
-        Input::Paths(args.paths.clone())
+        None
+    };
+    let request = engine::Request {
+        paths,
+        stdin,
+        force_exclude: args.force_exclude,
+        complete: false,
     };
     let bar = Bar::new();
-    let outcome = engine::run(&sources, &cfg, &rules, input, &bar);
+    let outcome = engine::run(&sources, &cfg, &rules, &known, request, &bar);
     bar.0.finish_and_clear();
+    for note in &outcome.notes {
+        eprintln!("vmlint: warning: {note}");
+    }
     let mut diags = outcome.diagnostics;
     if let Some(path) = &args.write_baseline {
         let b = baseline::build(&diags, &sources);
@@ -126,15 +179,25 @@ fn check(args: &CheckArgs) -> ExitStatus {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    if args.statistics {
-        emit(&statistics(&diags));
-    } else {
-        emit(&render::render(
-            args.format,
-            &diags,
-            &sources,
-            &Options { color, width: 100 },
-        ));
+    let summary = Summary {
+        files: outcome.files_checked,
+        quiet: args.quiet,
+    };
+    for out in &outputs {
+        let color = color && out.file.is_none();
+        let text = if args.statistics {
+            statistics(&diags, out.format)
+        } else {
+            let mut text =
+                render::render(out.format, &diags, &sources, &Options { color, width: 100 });
+            if out.format == render::Format::Human {
+                text.push_str(&summary.line(&diags, &sources));
+            }
+            text
+        };
+        if let Err(status) = super::output::write(out, &text) {
+            return status;
+        }
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -148,14 +211,67 @@ fn check(args: &CheckArgs) -> ExitStatus {
     }
 }
 
-/// `count  CODE  severity`, most frequent first.
-fn statistics(diags: &[Diagnostic]) -> String {
+/// The last line of the human format, so that a clean run says so.
+struct Summary {
+    files: usize,
+    quiet: bool,
+}
+
+impl Summary {
+    fn line(&self, diags: &[Diagnostic], sources: &SourceMap) -> String {
+        if self.quiet {
+            return String::new();
+        }
+        let files = plural(self.files, "file");
+        if diags.is_empty() {
+            return format!("All clear: {files} checked\n");
+        }
+        let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+        let mut parts = vec![
+            plural(count(Severity::Error), "error"),
+            plural(count(Severity::Warning), "warning"),
+        ];
+        let infos = count(Severity::Info);
+        if infos > 0 {
+            parts.push(plural(infos, "note"));
+        }
+        let with: std::collections::HashSet<_> =
+            diags.iter().map(|d| d.primary.span.file).collect();
+        let _ = sources;
+        format!(
+            "{} in {} ({} checked)\n",
+            parts.join(", "),
+            plural(with.len(), "file"),
+            files
+        )
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// How many findings each rule has: `count  CODE  severity` lines, most
+/// frequent first, or a JSON object for `--format json`.
+fn statistics(diags: &[Diagnostic], format: render::Format) -> String {
     let mut counts: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
     for d in diags {
         *counts.entry((d.code.as_str(), d.severity)).or_default() += 1;
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if format == render::Format::Json {
+        let rows: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|((code, sev), n)| serde_json::json!({ "code": code, "severity": sev.as_str(), "count": n }))
+            .collect();
+        let doc = serde_json::json!({ "version": 1, "total": diags.len(), "codes": rows });
+        return serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+    }
     let mut out = String::new();
     for ((code, sev), n) in rows {
         out.push_str(&format!("{n:>7}  {code:<7} {sev}\n"));

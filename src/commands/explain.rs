@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
     let sources = SourceMap::new();
-    let (_, rules) = match setup(&sources, args) {
+    let (_, rules) = match setup(&sources, args, &crate::paths::cwd()) {
         Ok(x) => x,
         Err(s) => return s,
     };
@@ -31,7 +31,9 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
         if let Some(d) = &r.docs {
             let _ = writeln!(out, "{d}\n");
         }
-        if let Some(h) = &r.help {
+        // docs written in sections carry their own "How to fix"
+        let fixed_in_docs = r.docs.as_ref().is_some_and(|d| d.contains("How to fix"));
+        if let (Some(h), false) = (&r.help, fixed_in_docs) {
             let _ = writeln!(out, "How to fix: {h}\n");
         }
         if !r.params.is_empty() {
@@ -51,15 +53,14 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
         emit(&out);
         return ExitStatus::Clean;
     }
-    if let Some((c, name, sev, summary)) = ENGINE.iter().find(|(c, ..)| *c == code_up) {
-        emit(&format!("{c} {name} ({sev}, engine)\n\n{summary}\n"));
+    if let Some(e) = ENGINE.iter().find(|e| e.code == code_up) {
+        emit(&format!(
+            "{} {} ({}, engine)\n\n{}\n\n{}\n",
+            e.code, e.name, e.severity, e.summary, e.docs
+        ));
         return ExitStatus::Clean;
     }
-    let known: Vec<&str> = rules
-        .iter()
-        .map(|c| c.rule.code.text.as_str())
-        .chain(ENGINE.iter().map(|e| e.0))
-        .collect();
+    let known = crate::ruleset::known_codes(&rules);
     eprintln!(
         "vmlint: no rule has the code `{code}`{}",
         suggest::did_you_mean(&code_up, known)

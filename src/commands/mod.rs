@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod explain;
+pub mod init;
+mod output;
 pub mod rules;
 pub mod schema;
 pub mod test;
@@ -13,6 +15,7 @@ use crate::eval::Compiled;
 use crate::render::{self, Format, Options};
 use crate::source::SourceMap;
 use std::io::Write;
+use std::path::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -37,10 +40,23 @@ impl ExitStatus {
 pub fn dispatch(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Check(args) => check::run(&args),
-        Command::Rules(args) => rules::run(&args),
+        Command::Rules { format, rules } => rules::run(format, &rules),
         Command::Explain { code, rules } => explain::run(&code, &rules),
-        Command::Test { paths, rules } => test::run(&paths, &rules),
+        Command::Test {
+            paths,
+            format,
+            rules,
+        } => test::run(&paths, format, &rules),
         Command::Schema => schema::run(),
+        Command::Init { dir } => init::run(&dir),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "vmlint", &mut out);
+            emit(&String::from_utf8_lossy(&out));
+            ExitStatus::Clean
+        }
     }
 }
 
@@ -67,12 +83,61 @@ pub fn stderr_options() -> Options {
     }
 }
 
-/// The configuration and the checked rules, or the errors that stop the run.
-pub fn setup(sources: &SourceMap, args: &RuleArgs) -> Result<(Config, Vec<Compiled>), ExitStatus> {
-    let cfg = config::load(args.config.as_deref(), sources).map_err(|d| fail(&d, sources))?;
+/// The configuration that applies to `start` (the first checked path) and
+/// every rule, checked, or the errors that stop the run. The codes the
+/// configuration names are checked against the rules' and the engine's.
+pub fn setup(
+    sources: &SourceMap,
+    args: &RuleArgs,
+    start: &Path,
+) -> Result<(Config, Vec<Compiled>), ExitStatus> {
+    let cfg =
+        config::load(args.config.as_deref(), start, sources).map_err(|d| fail(&d, sources))?;
+    if args.verbose {
+        match &cfg.path {
+            Some(p) => eprintln!("vmlint: using the configuration {}", p.display()),
+            None => eprintln!(
+                "vmlint: no .vmlint.yaml found from {} upwards; using the defaults",
+                start.display()
+            ),
+        }
+    }
+    let cwd = crate::paths::cwd();
     let mut extra = cfg.rules.clone();
-    extra.extend(args.rules.iter().cloned());
-    let rules = crate::engine::load_rules(sources, cfg.builtin && !args.no_builtin, &extra, &cfg)
+    extra.extend(args.rules.iter().map(|p| crate::paths::absolute(p, &cwd)));
+    let rules = crate::ruleset::load_rules(sources, cfg.builtin && !args.no_builtin, &extra, &cfg)
         .map_err(|d| fail(&d, sources))?;
+    let bad = crate::ruleset::check_named_codes(&cfg, &rules);
+    if !bad.is_empty() {
+        return Err(fail(&bad, sources));
+    }
     Ok((cfg, rules))
+}
+
+/// Codes given on the command line (`--select PT00,pt011`), upper-cased,
+/// or the usage error that names the unknown one.
+pub fn cli_codes(
+    flag: &str,
+    given: &[String],
+    rules: &[Compiled],
+) -> Result<Vec<String>, ExitStatus> {
+    let known = crate::ruleset::known_codes(rules);
+    let mut out = Vec::new();
+    for g in given {
+        let Some(code) = config::parse_code(g) else {
+            eprintln!(
+                "vmlint: `{g}` in {flag} is not a code or prefix; separate codes with commas (`{flag} PT006,PT007`)"
+            );
+            return Err(ExitStatus::Error);
+        };
+        if !config::is_known(&code, &known) {
+            eprintln!(
+                "vmlint: no rule has the code or prefix `{g}` (in {flag}){}",
+                crate::suggest::did_you_mean(&code, known.iter().copied())
+            );
+            return Err(ExitStatus::Error);
+        }
+        out.push(code);
+    }
+    Ok(out)
 }

@@ -3,13 +3,14 @@
 //! with that code. Every expectation must be met, and nothing else found.
 
 use super::{ExitStatus, emit, setup};
-use crate::cli::RuleArgs;
+use crate::cli::{RuleArgs, TestFormat};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{self, Input};
+use crate::discover::{self, Descriptor};
+use crate::engine;
 use crate::render::{self, Format};
 use crate::source::{FileId, FileKind, SourceMap, Span};
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 /// One `# expect:` code: where the comment is and the line it covers.
 #[derive(Clone, Debug)]
@@ -46,11 +47,17 @@ pub fn expectations(file: FileId, text: &str) -> Vec<Expectation> {
             continue;
         };
         let at = start + (line.len() - t.len());
-        for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        // `# expect: PT009 -- why`: the reason is not a code
+        let codes = codes.split("--").next().unwrap_or("");
+        for code in codes
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             pending.push(Expectation {
                 span: Span::new(file, at, start + line.len()),
                 line: 0,
-                code: code.to_string(),
+                code: code.to_ascii_uppercase(),
             });
         }
     }
@@ -114,46 +121,208 @@ pub fn verdict(sources: &SourceMap, found: &[Diagnostic]) -> Verdict {
     }
 }
 
-pub fn run(paths: &[PathBuf], args: &RuleArgs) -> ExitStatus {
+pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus {
+    let cwd = crate::paths::cwd();
+    let paths: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| crate::paths::absolute(p, &cwd))
+        .collect();
+    let start = paths.first().cloned().unwrap_or_else(|| cwd.clone());
     // texts stay loaded: every fixture's `# expect:` comments are read
     let sources = SourceMap::new();
-    let (cfg, rules) = match setup(&sources, args) {
+    let (mut cfg, rules) = match setup(&sources, args, &start) {
         Ok(x) => x,
         Err(s) => return s,
     };
-    let outcome = engine::run(
-        &sources,
-        &cfg,
-        &rules,
-        Input::Paths(paths.to_vec()),
-        &engine::Quiet,
-    );
-    let v = verdict(&sources, &outcome.diagnostics);
-    let opts = super::stderr_options();
-    let mut out = String::new();
-    if !v.missing.is_empty() {
-        out.push_str("missing (expected, not reported):\n\n");
-        out.push_str(&render::render(Format::Human, &v.missing, &sources, &opts));
+    // fixtures are excluded from `check` (they fail on purpose), never from `test`
+    cfg.exclude = globset::GlobSet::empty();
+    let known: Vec<String> = crate::ruleset::known_codes(&rules)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let mut found = Vec::new();
+    let mut files = 0;
+    for estate in estates(&paths, &cfg) {
+        let request = engine::Request {
+            paths: estate,
+            stdin: None,
+            force_exclude: false,
+            complete: true,
+        };
+        let outcome = engine::run(&sources, &cfg, &rules, &known, request, &engine::Quiet);
+        files += outcome.files_checked;
+        found.extend(outcome.diagnostics);
     }
-    if !v.unexpected.is_empty() {
-        out.push_str("unexpected (reported, not expected):\n\n");
-        out.push_str(&render::render(
-            Format::Human,
-            &v.unexpected,
-            &sources,
-            &opts,
+    if files == 0 {
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| crate::paths::display(p, &cfg.dir))
+            .collect();
+        eprintln!(
+            "vmlint: no fixture files found in {}; fixtures are descriptors (.vmx, *.vm.yaml, *.host.yaml, YAML with `kind: vm|host`) with `# expect: CODE` comments",
+            names.join(", ")
+        );
+        return ExitStatus::Error;
+    }
+    let v = verdict(&sources, &found);
+    let failed_files: BTreeSet<String> = v
+        .missing
+        .iter()
+        .chain(&v.unexpected)
+        .map(|d| sources.name(d.primary.span.file))
+        .collect();
+    let failed = failed_files.len();
+    let passed = files.saturating_sub(failed);
+    if format == TestFormat::Junit {
+        emit(&junit(&sources, &v, files));
+    } else {
+        let opts = super::stderr_options();
+        let mut out = String::new();
+        if !v.missing.is_empty() {
+            out.push_str("missing (expected, not reported):\n\n");
+            out.push_str(&render::render(Format::Human, &v.missing, &sources, &opts));
+        }
+        if !v.unexpected.is_empty() {
+            out.push_str("unexpected (reported, not expected):\n\n");
+            out.push_str(&render::render(
+                Format::Human,
+                &v.unexpected,
+                &sources,
+                &opts,
+            ));
+        }
+        out.push_str(&format!(
+            "{files} fixture files: {passed} passed, {failed} failed\n"
         ));
+        emit(&out);
     }
-    let failed = v.missing.len() + v.unexpected.len();
-    let passed = v.expected - v.missing.len();
-    out.push_str(&format!(
-        "{} fixture files: {passed} passed, {failed} failed\n",
-        outcome.files_checked
-    ));
-    emit(&out);
     if failed == 0 {
         ExitStatus::Clean
     } else {
         ExitStatus::Findings
     }
+}
+
+/// The fixtures under `paths`, cut into estates that do not see each
+/// other: a VM belongs to the nearest folder above it whose tree holds a
+/// host descriptor, a host to the deepest such estate above it. Two rule
+/// folders that each describe an `esx-01` stay apart, while a folder with
+/// `hosts/` and `vms/` below it is one estate.
+fn estates(paths: &[PathBuf], cfg: &crate::config::Config) -> Vec<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for top in paths {
+        let found = discover::discover(std::slice::from_ref(top), &cfg.exclude, &cfg.dir, false);
+        if found.files.is_empty() {
+            // a missing path is reported by the run
+            out.push(vec![top.clone()]);
+            continue;
+        }
+        let is_host: Vec<bool> = found
+            .files
+            .iter()
+            .map(|(p, d)| describes_host(p, *d))
+            .collect();
+        let mut with_hosts: BTreeSet<PathBuf> = BTreeSet::new();
+        for ((p, _), host) in found.files.iter().zip(&is_host) {
+            if *host {
+                for a in p.ancestors().skip(1) {
+                    with_hosts.insert(a.to_path_buf());
+                    if a == top.as_path() {
+                        break;
+                    }
+                }
+            }
+        }
+        let estate_of = |p: &Path| -> PathBuf {
+            p.ancestors()
+                .skip(1)
+                .take_while(|a| a.starts_with(top))
+                .find(|a| with_hosts.contains(*a))
+                .map_or_else(|| top.clone(), Path::to_path_buf)
+        };
+        let mut groups: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        for ((p, _), host) in found.files.iter().zip(&is_host) {
+            if !*host {
+                groups.entry(estate_of(p)).or_default().push(p.clone());
+            }
+        }
+        for ((p, _), host) in found.files.iter().zip(&is_host) {
+            if *host {
+                let home = p
+                    .ancestors()
+                    .skip(1)
+                    .take_while(|a| a.starts_with(top))
+                    .find(|a| groups.contains_key(*a))
+                    .map_or_else(|| estate_of(p), Path::to_path_buf);
+                groups.entry(home).or_default().push(p.clone());
+            }
+        }
+        out.extend(groups.into_values());
+    }
+    out
+}
+
+/// Whether a file describes a host, by its name or a `kind: host` line.
+fn describes_host(path: &Path, d: Descriptor) -> bool {
+    match d {
+        Descriptor::Yaml(Some(kind)) => kind == "host",
+        Descriptor::Yaml(None) => std::fs::read(path).is_ok_and(|b| {
+            let t = String::from_utf8_lossy(&b);
+            t.lines().any(|l| {
+                let l = l.trim().trim_start_matches('{').trim();
+                let rest = l
+                    .strip_prefix("kind:")
+                    .or_else(|| l.strip_prefix("\"kind\":"))
+                    .unwrap_or("");
+                rest.trim()
+                    .trim_matches(|c| c == '"' || c == '\'' || c == ',')
+                    == "host"
+            })
+        }),
+        Descriptor::Vmx => false,
+    }
+}
+
+/// JUnit XML: one test case per fixture file, failing with what was
+/// missing or unexpected in it.
+fn junit(sources: &SourceMap, v: &Verdict, files: usize) -> String {
+    let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (what, list) in [("missing", &v.missing), ("unexpected", &v.unexpected)] {
+        for d in list {
+            let loc = render::locate(d, sources);
+            problems.entry(loc.path.clone()).or_default().push(format!(
+                "{what} {} at {}:{}: {}",
+                d.code, loc.path, loc.line, d.message
+            ));
+        }
+    }
+    let mut names: BTreeSet<String> = problems.keys().cloned().collect();
+    for i in 0..sources.len() {
+        let f = sources.get(FileId(u32::try_from(i).unwrap_or(u32::MAX)));
+        if matches!(f.kind, FileKind::Vmx | FileKind::Yaml) {
+            names.insert(f.name());
+        }
+    }
+    let esc = crate::render::junit::escape;
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vmlint test\" tests=\"{}\" failures=\"{}\">\n  <testsuite name=\"fixtures\" tests=\"{}\" failures=\"{}\">\n",
+        names.len().max(files),
+        problems.len(),
+        names.len().max(files),
+        problems.len()
+    );
+    for name in &names {
+        match problems.get(name) {
+            None => out.push_str(&format!("    <testcase classname=\"fixtures\" name=\"{}\"/>\n", esc(name))),
+            Some(list) => out.push_str(&format!(
+                "    <testcase classname=\"fixtures\" name=\"{}\">\n      <failure message=\"{} problem(s)\">{}</failure>\n    </testcase>\n",
+                esc(name),
+                list.len(),
+                esc(&list.join("\n"))
+            )),
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
 }

@@ -94,6 +94,7 @@ pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
     if !plan.cross_vm.is_empty() {
         out.par_extend((0..inv.vms.len()).into_par_iter().flat_map_iter(
             |vi| match inv.vms.get(vi) {
+                Some(_) if inv.context.get(vi).copied().unwrap_or(false) => Vec::new(),
                 Some(vm) => check_vm(
                     &ctx,
                     vi,

@@ -88,7 +88,7 @@ pub fn run<'a>(
         out.push(
             Diagnostic::new(
                 crate::diagnostic::codes::UNREADABLE,
-                Severity::Warning,
+                Severity::Error,
                 span,
                 format!("rule {} gave up on this file after {STEP_BUDGET} loop steps; its result here is unknown", c.rule.code.text),
             )

@@ -18,7 +18,8 @@ pub fn split(text: &str) -> (Vec<Range>, Option<Range>) {
     let mut starts = Vec::new();
     let mut depth = 0usize;
     let mut i = 0;
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    // a slug such as `my-rule` holds the word too: `-` joins words
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
     while i < bytes.len() {
         match bytes[i] {
             b'#' => {
@@ -86,7 +87,8 @@ fn first_code(text: &str, from: usize, to: usize) -> Option<usize> {
 /// operators in a row) before pest, which recurses, sees it.
 pub fn too_deep(file: FileId, chunk: &str, base: usize) -> Option<Diagnostic> {
     let bytes = chunk.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    // a slug such as `my-rule` holds the word too: `-` joins words
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
     let mut i = 0;

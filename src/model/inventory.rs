@@ -19,6 +19,8 @@ pub struct Inventory {
     pub vm_hosts: Vec<Vec<usize>>,
     /// VMs placed on each host by name (not those placed by cluster).
     pub host_vms: Vec<Vec<usize>>,
+    /// VMs loaded only as context for cross-VM rules (not reported on).
+    pub context: Vec<bool>,
 }
 
 impl Inventory {
@@ -75,14 +77,15 @@ impl Inventory {
                 Some(list) => (list.clone(), None),
                 None => (Vec::new(), Some(unknown(&c.value, c.span, "cluster", self.clusters.keys()))),
             },
-            Placement::Unplaced if !self.hosts.is_empty() => (
+            // only a VM whose rules need a host is worth a word: one with passthrough
+            Placement::Unplaced if !self.hosts.is_empty() && !vm.passthrough.is_empty() => (
                 Vec::new(),
                 Some(
                     Diagnostic::new(
-                        codes::UNKNOWN_HOST,
+                        codes::UNPLACED,
                         Severity::Warning,
-                        vm.span,
-                        "this VM names no host, so it cannot be checked against one",
+                        vm.passthrough_span.unwrap_or(vm.span),
+                        "this VM uses passthrough but names no host, so it cannot be checked against one",
                     )
                     .with_label("no host given")
                     .with_help(
@@ -97,10 +100,12 @@ impl Inventory {
     pub fn reserve_vms(&mut self, n: usize) {
         self.vms.reserve_exact(n);
         self.vm_hosts.reserve_exact(n);
+        self.context.reserve_exact(n);
     }
 
-    /// Adds a VM with its candidate hosts; placed by name, it joins `host.vms`.
-    pub fn add_vm(&mut self, vm: Vm, candidates: Vec<usize>) {
+    /// Adds a VM with its candidate hosts; placed by name, it joins
+    /// `host.vms`. A context VM is seen by cross-VM rules, not checked.
+    pub fn add_vm(&mut self, vm: Vm, candidates: Vec<usize>, context: bool) {
         let vi = self.vms.len();
         if let (Placement::Host(_), [h]) = (&vm.placement, candidates.as_slice())
             && let Some(list) = self.host_vms.get_mut(*h)
@@ -109,17 +114,7 @@ impl Inventory {
         }
         self.vms.push(vm);
         self.vm_hosts.push(candidates);
-    }
-
-    /// Every host and VM at once (for tests and small runs).
-    pub fn build(hosts: Vec<Host>, vms: Vec<Vm>) -> (Inventory, Vec<Diagnostic>) {
-        let (mut inv, mut diags) = Inventory::of_hosts(hosts);
-        for vm in vms {
-            let (c, d) = inv.candidates(&vm);
-            diags.extend(d);
-            inv.add_vm(vm, c);
-        }
-        (inv, diags)
+        self.context.push(context);
     }
 }
 

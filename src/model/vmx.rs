@@ -208,7 +208,7 @@ pub fn parse(file: FileId, shared: Arc<str>) -> VmxFile {
                             + (inner[close + 1..].len() - inner[close + 1..].trim_start().len());
                         out.diagnostics.push(
                             Diagnostic::new(
-                                codes::PARSE,
+                                codes::DOUBTFUL,
                                 Severity::Warning,
                                 Span::new(file, junk, junk + rest.len()),
                                 "text after the closing quote is ignored",
@@ -441,7 +441,7 @@ pub fn to_vm(
     {
         let d = Diagnostic::new(
             codes::UNREADABLE,
-            Severity::Warning,
+            Severity::Error,
             e.key,
             "this VM is encrypted; its configuration cannot be checked",
         )

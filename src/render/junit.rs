@@ -7,7 +7,8 @@ use crate::source::SourceMap;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-fn xml(s: &str) -> String {
+/// Text escaped for XML attributes and content.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -43,7 +44,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">",
-            xml(path),
+            escape(path),
             items.len(),
             items.len()
         );
@@ -51,26 +52,26 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
             let _ = writeln!(
                 out,
                 "    <testcase name=\"{}:{}:{} {}\" classname=\"{}\" file=\"{}\" line=\"{}\">",
-                xml(path),
+                escape(path),
                 l.line,
                 l.column,
-                xml(&d.code),
-                xml(path),
-                xml(path),
+                escape(&d.code),
+                escape(path),
+                escape(path),
                 l.line
             );
             let _ = writeln!(
                 out,
                 "      <failure type=\"{}\" message=\"{}\">{} at {}:{}:{}{}</failure>",
-                xml(&d.code),
-                xml(&d.message),
-                xml(&d.severity.to_string()),
-                xml(path),
+                escape(&d.code),
+                escape(&d.message),
+                escape(&d.severity.to_string()),
+                escape(path),
                 l.line,
                 l.column,
                 d.help
                     .as_deref()
-                    .map(|h| format!("\nhelp: {}", xml(h)))
+                    .map(|h| format!("\nhelp: {}", escape(h)))
                     .unwrap_or_default()
             );
             out.push_str("    </testcase>\n");
