@@ -58,6 +58,15 @@ impl Label {
     }
 }
 
+/// What output formats that describe rules (SARIF) say of a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// The rule's name: `too-many-passthrough-devices`.
+    pub name: String,
+    /// Its summary, with parameters filled in.
+    pub summary: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: String,
@@ -68,6 +77,9 @@ pub struct Diagnostic {
     /// Shared with the rule (and every other finding of it).
     pub help: Option<Arc<str>>,
     pub url: Option<Arc<str>>,
+    /// The rule's name and summary, shared with every finding of it
+    /// (engine codes have theirs in the registry).
+    pub meta: Option<Arc<RuleMeta>>,
     /// What identifies this finding across edits that move lines: the key
     /// path and value the finding is about (used by baselines).
     pub key: String,
@@ -88,6 +100,7 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             url: None,
+            meta: None,
             key: String::new(),
         }
     }

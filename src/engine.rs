@@ -20,6 +20,8 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Descriptor files read and checked (not counting context files).
     pub files_checked: usize,
+    /// Of those, the configured `hosts:` files that were not named.
+    pub inventory_files: usize,
     /// Said on stderr: named paths that held nothing to check.
     pub notes: Vec<String>,
 }
@@ -35,6 +37,8 @@ pub struct Request {
     /// The named files are a whole estate (`vmlint test`): load no context
     /// around them, and judge suppressions as in a full run.
     pub complete: bool,
+    /// Load the configured `hosts:` (the inventory).
+    pub inventory: bool,
 }
 
 /// What a long run reports as it goes (a progress bar, or nothing).
@@ -77,7 +81,8 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Outcome {
     let plan = driver::Plan::new(rules);
-    let (mut diags, jobs, notes, partial) = plan_jobs(sources, cfg, &plan, &request);
+    let (mut diags, jobs, notes, partial, inventory_files) =
+        plan_jobs(sources, cfg, &plan, &request);
     let files_total = jobs.iter().filter(|j| !j.2).count() + usize::from(request.stdin.is_some());
     progress.start(files_total);
     let (keep_vms, keep_raw) = plan.keeps_vms();
@@ -243,6 +248,7 @@ pub fn run(
     Outcome {
         diagnostics: diags,
         files_checked: checked.files,
+        inventory_files,
         notes,
     }
 }
@@ -268,14 +274,15 @@ impl FileCount {
     }
 }
 
-/// Which files to load, the problems and notes of discovery, and whether
-/// the run is partial (named files, without the tree around them).
+/// Which files to load, the problems and notes of discovery, whether the
+/// run is partial (named files, without the tree around them), and how
+/// many inventory files were added to what was named.
 fn plan_jobs(
     sources: &SourceMap,
     cfg: &Config,
     plan: &driver::Plan<'_>,
     request: &Request,
-) -> (Vec<Diagnostic>, Vec<Job>, Vec<String>, bool) {
+) -> (Vec<Diagnostic>, Vec<Job>, Vec<String>, bool, usize) {
     let mut diags = Vec::new();
     let mut notes = Vec::new();
     let mut paths = request.paths.clone();
@@ -315,8 +322,9 @@ fn plan_jobs(
         .map(|(p, d)| (p, d, false))
         .collect();
     let mut have: HashSet<PathBuf> = jobs.iter().map(|j| j.0.clone()).collect();
+    let named = jobs.len();
     // the host inventory is always loaded, so that one VM file finds its host
-    if !cfg.hosts.is_empty() {
+    if request.inventory && !cfg.hosts.is_empty() {
         let hosts = discover::discover(&cfg.hosts, &cfg.exclude, &cfg.dir, false);
         for (p, d) in hosts.files {
             if have.insert(p.clone()) {
@@ -324,6 +332,7 @@ fn plan_jobs(
             }
         }
     }
+    let inventory = jobs.len() - named;
     // a partial run of a project (pre-commit) loads the rest of its tree as
     // context, so that cross-VM rules still see every VM of a host
     let partial = !request.complete && (found.named_files || request.stdin.is_some());
@@ -337,7 +346,7 @@ fn plan_jobs(
             }
         }
     }
-    (diags, jobs, notes, partial && !with_context)
+    (diags, jobs, notes, partial && !with_context, inventory)
 }
 
 /// The format of a text read from stdin: its name's, else its content's (a

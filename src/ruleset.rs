@@ -84,6 +84,12 @@ pub fn load_rules(
     diags.extend(check::check_all(&mut rules));
     let mut compiled: Vec<Compiled> = rules.into_iter().map(Compiled::new).collect();
     diags.extend(apply_config(&mut compiled, cfg));
+    for c in &mut compiled {
+        c.meta = Some(Arc::new(crate::diagnostic::RuleMeta {
+            name: c.rule.slug.text.clone(),
+            summary: crate::eval::summary(c),
+        }));
+    }
     if diags.is_empty() {
         Ok(compiled)
     } else {

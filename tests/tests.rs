@@ -8,6 +8,7 @@ mod util;
 mod cli;
 mod fixtures;
 mod formats;
+mod gate;
 mod hostile;
 mod properties;
 mod snapshots;

@@ -140,6 +140,7 @@ fn check(args: &CheckArgs) -> ExitStatus {
         stdin,
         force_exclude: args.force_exclude,
         complete: false,
+        inventory: true,
     };
     let bar = Bar::new();
     let outcome = engine::run(&sources, &cfg, &rules, &known, request, &bar);

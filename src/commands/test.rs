@@ -143,15 +143,18 @@ pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     let mut found = Vec::new();
     let mut files = 0;
-    for estate in estates(&paths, &cfg) {
+    for (estate, has_hosts) in estates(&paths, &cfg) {
+        // a folder with hosts of its own is a world of its own; one without
+        // is checked against the configured inventory
         let request = engine::Request {
             paths: estate,
             stdin: None,
             force_exclude: false,
             complete: true,
+            inventory: !has_hosts,
         };
         let outcome = engine::run(&sources, &cfg, &rules, &known, request, &engine::Quiet);
-        files += outcome.files_checked;
+        files += outcome.files_checked - outcome.inventory_files;
         found.extend(outcome.diagnostics);
     }
     if files == 0 {
@@ -175,7 +178,7 @@ pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus
     let failed = failed_files.len();
     let passed = files.saturating_sub(failed);
     if format == TestFormat::Junit {
-        emit(&junit(&sources, &v, files));
+        emit(&junit(&sources, &v, files, &paths));
     } else {
         let opts = super::stderr_options();
         let mut out = String::new();
@@ -208,14 +211,15 @@ pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus
 /// other: a VM belongs to the nearest folder above it whose tree holds a
 /// host descriptor, a host to the deepest such estate above it. Two rule
 /// folders that each describe an `esx-01` stay apart, while a folder with
-/// `hosts/` and `vms/` below it is one estate.
-fn estates(paths: &[PathBuf], cfg: &crate::config::Config) -> Vec<Vec<PathBuf>> {
+/// `hosts/` and `vms/` below it is one estate. Each comes with whether it
+/// holds host descriptors of its own.
+fn estates(paths: &[PathBuf], cfg: &crate::config::Config) -> Vec<(Vec<PathBuf>, bool)> {
     let mut out = Vec::new();
     for top in paths {
         let found = discover::discover(std::slice::from_ref(top), &cfg.exclude, &cfg.dir, false);
         if found.files.is_empty() {
             // a missing path is reported by the run
-            out.push(vec![top.clone()]);
+            out.push((vec![top.clone()], false));
             continue;
         }
         let is_host: Vec<bool> = found
@@ -241,10 +245,10 @@ fn estates(paths: &[PathBuf], cfg: &crate::config::Config) -> Vec<Vec<PathBuf>> 
                 .find(|a| with_hosts.contains(*a))
                 .map_or_else(|| top.clone(), Path::to_path_buf)
         };
-        let mut groups: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        let mut groups: BTreeMap<PathBuf, (Vec<PathBuf>, bool)> = BTreeMap::new();
         for ((p, _), host) in found.files.iter().zip(&is_host) {
             if !*host {
-                groups.entry(estate_of(p)).or_default().push(p.clone());
+                groups.entry(estate_of(p)).or_default().0.push(p.clone());
             }
         }
         for ((p, _), host) in found.files.iter().zip(&is_host) {
@@ -255,7 +259,9 @@ fn estates(paths: &[PathBuf], cfg: &crate::config::Config) -> Vec<Vec<PathBuf>> 
                     .take_while(|a| a.starts_with(top))
                     .find(|a| groups.contains_key(*a))
                     .map_or_else(|| estate_of(p), Path::to_path_buf);
-                groups.entry(home).or_default().push(p.clone());
+                let group = groups.entry(home).or_default();
+                group.0.push(p.clone());
+                group.1 = true;
             }
         }
         out.extend(groups.into_values());
@@ -286,7 +292,7 @@ fn describes_host(path: &Path, d: Descriptor) -> bool {
 
 /// JUnit XML: one test case per fixture file, failing with what was
 /// missing or unexpected in it.
-fn junit(sources: &SourceMap, v: &Verdict, files: usize) -> String {
+fn junit(sources: &SourceMap, v: &Verdict, files: usize, tested: &[PathBuf]) -> String {
     let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (what, list) in [("missing", &v.missing), ("unexpected", &v.unexpected)] {
         for d in list {
@@ -300,7 +306,9 @@ fn junit(sources: &SourceMap, v: &Verdict, files: usize) -> String {
     let mut names: BTreeSet<String> = problems.keys().cloned().collect();
     for i in 0..sources.len() {
         let f = sources.get(FileId(u32::try_from(i).unwrap_or(u32::MAX)));
-        if matches!(f.kind, FileKind::Vmx | FileKind::Yaml) {
+        if matches!(f.kind, FileKind::Vmx | FileKind::Yaml)
+            && tested.iter().any(|t| f.path.starts_with(t))
+        {
             names.insert(f.name());
         }
     }

@@ -22,6 +22,8 @@ pub struct Compiled {
     pub rule: Rule,
     pub params: Vec<(usize, Val<'static>)>,
     pub severity: Severity,
+    /// Name and summary for the findings, set once the parameters are final.
+    pub meta: Option<Arc<crate::diagnostic::RuleMeta>>,
 }
 
 impl Compiled {
@@ -36,6 +38,7 @@ impl Compiled {
             rule,
             params,
             severity,
+            meta: None,
         }
     }
 }
@@ -195,6 +198,7 @@ impl<'a> Eval<'_, 'a> {
         }
         d.help = c.rule.help.clone();
         d.url = c.rule.url.clone();
+        d.meta = c.meta.clone();
         out.push(d);
     }
 

@@ -514,8 +514,14 @@ impl Reader<'_> {
 
     fn address(&mut self, node: &Node) -> Option<Sp<pci::PciAddr>> {
         let s = self.string(node)?;
-        match pci::PciAddr::parse(&s.value) {
-            Some(a) => Some(Sp::new(a, s.span)),
+        match pci::PciAddr::read(&s.value, pci::Radix::Hex) {
+            Some((a, other)) => {
+                if let Some(o) = other {
+                    self.diags
+                        .push(pci::ambiguity(s.span, &s.value, a, o, pci::Radix::Hex));
+                }
+                Some(Sp::new(a, s.span))
+            }
             None => {
                 self.wrong(node, "a PCI address such as \"0000:3b:00.0\"");
                 None

@@ -58,8 +58,15 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let rule_objs: Vec<Value> = rules
         .values()
         .map(|d| {
+            let (name, summary) = match (&d.meta, crate::diagnostic::codes::engine(&d.code)) {
+                (Some(m), _) => (m.name.as_str(), m.summary.as_str()),
+                (None, Some(e)) => (e.name, e.summary),
+                (None, None) => (d.code.as_str(), d.message.as_str()),
+            };
             let mut r = json!({
                 "id": d.code,
+                "name": name,
+                "shortDescription": { "text": summary },
                 "defaultConfiguration": { "level": level(d.severity) },
             });
             if let Some(u) = &d.url {
@@ -101,7 +108,6 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
             "tool": { "driver": {
                 "name": "vmlint",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/vmlint/vmlint",
                 "rules": rule_objs,
             }},
             "columnKind": "unicodeCodePoints",
