@@ -85,6 +85,11 @@ pub fn load_rules(
     let mut compiled: Vec<Compiled> = rules.into_iter().map(Compiled::new).collect();
     diags.extend(apply_config(&mut compiled, cfg));
     for c in &mut compiled {
+        let fixed = |c: &Compiled, t: &Option<crate::lang::ast::Template>| {
+            t.as_ref().map(|t| Arc::from(crate::eval::describe(c, t)))
+        };
+        c.help = fixed(c, &c.rule.help);
+        c.url = fixed(c, &c.rule.url);
         c.meta = Some(Arc::new(crate::diagnostic::RuleMeta {
             name: c.rule.slug.text.clone(),
             summary: crate::eval::summary(c),

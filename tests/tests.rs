@@ -10,6 +10,7 @@ mod fixtures;
 mod formats;
 mod gate;
 mod hostile;
+mod language;
 mod properties;
 mod snapshots;
 mod user_rules;

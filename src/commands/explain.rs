@@ -33,7 +33,7 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
         }
         // docs written in sections carry their own "How to fix"
         let fixed_in_docs = r.docs.as_ref().is_some_and(|d| d.contains("How to fix"));
-        if let (Some(h), false) = (&r.help, fixed_in_docs) {
+        if let (Some(h), false) = (&c.help, fixed_in_docs) {
             let _ = writeln!(out, "How to fix: {h}\n");
         }
         if !r.params.is_empty() {
@@ -43,11 +43,15 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
                 r.code.text
             );
             for (p, (_, v)) in r.params.iter().zip(&c.params) {
-                let _ = writeln!(out, "  {} = {v}", p.name.text);
+                if v.is_null() {
+                    let _ = writeln!(out, "  {} (not set)", p.name.text);
+                } else {
+                    let _ = writeln!(out, "  {} = {v}", p.name.text);
+                }
             }
             out.push('\n');
         }
-        if let Some(u) = &r.url {
+        if let Some(u) = &c.url {
             let _ = writeln!(out, "Reference: {u}");
         }
         emit(&out);

@@ -30,7 +30,7 @@ pub fn run(format: ListFormat, args: &RuleArgs) -> ExitStatus {
             name: c.rule.slug.text.clone(),
             severity: c.severity.to_string(),
             summary: crate::eval::summary(c),
-            url: c.rule.url.as_deref().map(str::to_string),
+            url: c.url.as_deref().map(str::to_string),
             engine: false,
         })
         .collect();

@@ -22,6 +22,10 @@ pub struct Compiled {
     pub rule: Rule,
     pub params: Vec<(usize, Val<'static>)>,
     pub severity: Severity,
+    /// `help` and `url` with the parameters filled in, shared by every
+    /// finding (a text whose holes read the finding is rendered with it).
+    pub help: Option<Arc<str>>,
+    pub url: Option<Arc<str>>,
     /// Name and summary for the findings, set once the parameters are final.
     pub meta: Option<Arc<crate::diagnostic::RuleMeta>>,
 }
@@ -38,6 +42,8 @@ impl Compiled {
             rule,
             params,
             severity,
+            help: None,
+            url: None,
             meta: None,
         }
     }
@@ -196,8 +202,15 @@ impl<'a> Eval<'_, 'a> {
                 d.related.push(Label::new(s, m));
             }
         }
-        d.help = c.rule.help.clone();
-        d.url = c.rule.url.clone();
+        // a text without holes is shared by every finding of the rule
+        d.help = match &c.rule.help {
+            Some(t) if !t.is_plain() => Some(Arc::from(self.render(t))),
+            _ => c.help.clone(),
+        };
+        d.url = match &c.rule.url {
+            Some(t) if !t.is_plain() => Some(Arc::from(self.render(t))),
+            _ => c.url.clone(),
+        };
         d.meta = c.meta.clone();
         out.push(d);
     }
@@ -445,9 +458,15 @@ fn index<'a>(base: &Val<'a>, idx: &Val<'a>) -> Val<'a> {
 
 /// A rule's summary with its parameters filled in, for `vmlint rules`.
 pub fn summary(c: &Compiled) -> String {
-    let Some(t) = &c.rule.summary else {
-        return c.rule.slug.text.replace('-', " ");
-    };
+    match &c.rule.summary {
+        Some(t) => describe(c, t),
+        None => c.rule.slug.text.replace('-', " "),
+    }
+}
+
+/// A text clause of a rule (summary, help, url) with its parameters
+/// filled in: what it says outside any finding.
+pub fn describe(c: &Compiled, t: &Template) -> String {
     let inv = crate::model::inventory::Inventory::default();
     let ctx = Ctx { inv: &inv };
     let mut env: Vec<Val<'_>> = vec![Val::null(); c.rule.info.slots.max(2)];

@@ -149,7 +149,7 @@ impl fmt::Display for Val<'_> {
     /// How a value reads inside a message.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.v {
-            V::Null => f.write_str("none"),
+            V::Null => f.write_str("missing"),
             V::Bool(b) => write!(f, "{b}"),
             V::Int(i) => write!(f, "{i}"),
             V::Str(s) => f.write_str(s),

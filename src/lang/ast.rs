@@ -26,8 +26,8 @@ pub struct Rule {
     pub span: Span,
     pub severity: Severity,
     pub summary: Option<Template>,
-    pub help: Option<Arc<str>>,
-    pub url: Option<Arc<str>>,
+    pub help: Option<Template>,
+    pub url: Option<Template>,
     pub docs: Option<String>,
     pub params: Vec<Param>,
     pub target: Option<(Target, Span)>,
@@ -84,6 +84,13 @@ pub enum Step {
 pub struct Template {
     pub parts: Vec<Part>,
     pub span: Span,
+}
+
+impl Template {
+    /// Text only, no holes: the same for every finding.
+    pub fn is_plain(&self) -> bool {
+        self.parts.iter().all(|p| matches!(p, Part::Text(_)))
+    }
 }
 
 #[derive(Clone, Debug)]

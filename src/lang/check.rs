@@ -215,8 +215,9 @@ impl Checker<'_> {
             };
             p.slot = self.bind(&p.name, ty, true);
         }
-        if let Some(s) = &mut rule.summary {
-            self.template(s);
+        // summary and url are read outside findings too: parameters only
+        for t in [&mut rule.summary, &mut rule.url].into_iter().flatten() {
+            self.template(t);
         }
         let base = self.scope.len();
         for step in &mut rule.steps {
@@ -247,8 +248,9 @@ impl Checker<'_> {
         if let Some(at) = &mut rule.at {
             self.expr(at);
         }
-        if let Some(m) = &mut rule.message {
-            self.template(m);
+        // message and help are read in a finding: every binding is in scope
+        for t in [&mut rule.message, &mut rule.help].into_iter().flatten() {
+            self.template(t);
         }
         for (e, t) in &mut rule.related {
             self.expr(e);

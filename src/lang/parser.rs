@@ -15,7 +15,7 @@ use pest::Parser as _;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 use std::cell::RefCell;
-use std::sync::Arc;
+
 use std::sync::LazyLock;
 
 #[derive(pest_derive::Parser)]
@@ -174,33 +174,50 @@ impl Builder {
             related: Vec::new(),
             info: RuleInfo::default(),
         };
+        // the clauses a rule gives once, and where each was first given
+        let mut given: Vec<(R, Span)> = Vec::new();
         for clause in inner {
             let cspan = self.span(&clause);
             let kind = clause.as_rule();
+            let once = [
+                (R::severity_c, "severity"),
+                (R::summary_c, "summary"),
+                (R::help_c, "help"),
+                (R::url_c, "url"),
+                (R::docs_c, "docs"),
+                (R::on_c, "on"),
+                (R::assert_c, "assert"),
+                (R::at_c, "at"),
+                (R::message_c, "message"),
+            ];
+            if let Some((_, what)) = once.iter().find(|(k, _)| *k == kind) {
+                match given.iter().find(|(k, _)| *k == kind) {
+                    Some((_, first)) => self.errors.borrow_mut().push(
+                        Diagnostic::new(
+                            codes::RULE_SYNTAX,
+                            Severity::Error,
+                            cspan,
+                            format!("`{what}` is given twice in rule {}", rule.code.text),
+                        )
+                        .with_label("given again here")
+                        .with_related(*first, "first given here")
+                        .with_help(format!("a rule has one `{what}` clause; remove one")),
+                    ),
+                    None => given.push((kind, cspan)),
+                }
+            }
             let mut parts = clause.into_inner();
             let _kw = parts.next();
             let first = parts.next();
             let second = parts.next();
             let third = parts.next();
-            let dup = |what: &str, seen: bool| {
-                if seen {
-                    self.error(
-                        cspan,
-                        format!("`{what}` is given twice in this rule"),
-                        "given again here",
-                    );
-                }
-            };
             match (kind, first) {
                 (R::severity_c, Some(v)) => {
                     rule.severity = Severity::parse(v.as_str()).unwrap_or(Severity::Error)
                 }
-                (R::summary_c, Some(v)) => {
-                    dup("summary", rule.summary.is_some());
-                    rule.summary = Some(self.template(v));
-                }
-                (R::help_c, Some(v)) => rule.help = Some(Arc::from(self.plain_string(v))),
-                (R::url_c, Some(v)) => rule.url = Some(Arc::from(self.plain_string(v))),
+                (R::summary_c, Some(v)) => rule.summary = Some(self.template(v)),
+                (R::help_c, Some(v)) => rule.help = Some(self.template(v)),
+                (R::url_c, Some(v)) => rule.url = Some(self.template(v)),
                 (R::docs_c, Some(v)) => rule.docs = Some(self.plain_string(v)),
                 (R::param_c, Some(n)) => {
                     let (ty, default) = match (second, third) {
@@ -218,7 +235,6 @@ impl Builder {
                     });
                 }
                 (R::on_c, Some(t)) => {
-                    dup("on", rule.target.is_some());
                     let target = if t.as_str() == "vm" {
                         Target::Vm
                     } else {
@@ -249,10 +265,7 @@ impl Builder {
                     }
                 }
                 (R::when_c, Some(e)) => rule.steps.push(Step::When(self.expr(e))),
-                (R::assert_c, Some(e)) => {
-                    dup("assert", rule.assert.is_some());
-                    rule.assert = Some(self.expr(e));
-                }
+                (R::assert_c, Some(e)) => rule.assert = Some(self.expr(e)),
                 (R::at_c, Some(e)) => rule.at = Some(self.expr(e)),
                 (R::message_c, Some(v)) => rule.message = Some(self.template(v)),
                 (R::related_c, Some(e)) => {
@@ -294,88 +307,42 @@ impl Builder {
         }
     }
 
-    /// A string with `{expression}` holes. Holes are parsed where they stand
-    /// in the file, so their spans point at the right text.
+    /// A template: text and `{expression}` holes, as the grammar parsed
+    /// them where they stand, so their spans point at the right text.
     fn template(&self, p: Pair<R>) -> Template {
         let span = self.span(&p);
-        let (body, triple) = self.string_body(&p);
-        let raw = body.as_str();
-        let raw_start = body.as_span().start();
-        if triple {
-            return Template {
-                parts: vec![Part::Text(dedent(raw))],
-                span,
-            };
-        }
         let mut parts = Vec::new();
         let mut text = String::new();
-        let bytes = raw.as_bytes();
-        let mut i = 0;
-        let mut lit_start = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\\' => i += 2,
-                b'{' if bytes.get(i + 1) == Some(&b'{') => {
-                    text.push_str(&unescape(&raw[lit_start..i]));
-                    text.push('{');
-                    i += 2;
-                    lit_start = i;
-                }
-                b'}' if bytes.get(i + 1) == Some(&b'}') => {
-                    text.push_str(&unescape(&raw[lit_start..i]));
-                    text.push('}');
-                    i += 2;
-                    lit_start = i;
-                }
-                b'{' => {
-                    text.push_str(&unescape(&raw[lit_start..i]));
+        let mut triple = false;
+        let mut inner: Vec<Pair<R>> = p.into_inner().collect();
+        if let [only] = inner.as_slice()
+            && only.as_rule() == R::triple_tpl
+        {
+            triple = true;
+            inner = only.clone().into_inner().collect();
+        }
+        for part in inner {
+            match part.as_rule() {
+                R::tpl_text => text.push_str(&unescape(part.as_str())),
+                R::triple_text => text.push_str(part.as_str()),
+                R::tpl_open => text.push('{'),
+                R::tpl_close => text.push('}'),
+                R::tpl_hole => {
                     if !text.is_empty() {
                         parts.push(Part::Text(std::mem::take(&mut text)));
                     }
-                    let close = raw[i..].find('}').map(|c| i + c);
-                    let Some(close) = close else {
-                        let at = self.base + raw_start + i;
-                        self.error(
-                            Span::new(self.file, at, at + 1),
-                            "unclosed `{` in a message",
-                            "closed by `}` nowhere",
-                        );
-                        return Template { parts, span };
-                    };
-                    let hole = unescape_hole(&raw[i + 1..close]);
-                    let hole_base = self.base + raw_start + i + 1;
-                    match RuleParser::parse(R::template_hole, &hole) {
-                        Ok(mut pairs) => {
-                            let b = Builder {
-                                file: self.file,
-                                base: hole_base,
-                                end: hole_base + hole.len(),
-                                errors: RefCell::new(Vec::new()),
-                            };
-                            if let Some(e) = pairs.next().and_then(|p| p.into_inner().next()) {
-                                parts.push(Part::Hole(b.expr(e)));
-                            }
-                            self.errors.borrow_mut().extend(b.errors.into_inner());
-                        }
-                        Err(e) => {
-                            let b = Builder {
-                                file: self.file,
-                                base: hole_base,
-                                end: hole_base + hole.len(),
-                                errors: RefCell::new(Vec::new()),
-                            };
-                            self.errors.borrow_mut().push(b.pest_error(&e));
-                        }
+                    if let Some(e) = part.into_inner().next() {
+                        parts.push(Part::Hole(self.expr(e)));
                     }
-                    i = close + 1;
-                    lit_start = i;
                 }
-                _ => i += 1,
+                _ => {}
             }
         }
-        text.push_str(&unescape(&raw[lit_start.min(raw.len())..]));
         if !text.is_empty() {
             parts.push(Part::Text(text));
+        }
+        if triple {
+            dedent_parts(&mut parts);
         }
         Template { parts, span }
     }
@@ -489,6 +456,11 @@ impl Builder {
                 }
             },
             R::string => leaf(ExprKind::Str(self.plain_string(p))),
+            R::esc_string => leaf(ExprKind::Str(
+                p.into_inner()
+                    .next()
+                    .map_or_else(String::new, |i| i.as_str().to_string()),
+            )),
             R::ident => leaf(ExprKind::Var(self.name(&p))),
             R::expr => self.fold(p.into_inner()),
             R::list_lit => {
@@ -574,7 +546,8 @@ fn describe(positives: &[R]) -> String {
             R::expr | R::primary_post | R::ident | R::call | R::quant | R::if_expr | R::list_lit | R::int | R::hex_int | R::null_lit | R::true_lit | R::false_lit => "an expression",
             R::code => "a rule code such as `PT001` or `ACME12`",
             R::slug => "a rule name in lower-case-with-dashes",
-            R::string | R::str_inner => "a string in double quotes",
+            R::string | R::str_inner | R::template | R::tpl_text => "a string in double quotes",
+            R::tpl_hole => "`{` and an expression",
             R::severity_v => "`error`, `warning` or `info`",
             R::on_target => "`vm` or `host`",
             R::type_name => "a type (int, string, bool, version, list)",
@@ -598,22 +571,6 @@ fn describe(positives: &[R]) -> String {
     words.join(" or ")
 }
 
-/// The text of a `{...}` hole with its `\"` turned into `"`, padded with a
-/// space outside the string literal so that every offset stays true.
-fn unescape_hole(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut in_string = false;
-    let mut rest = raw;
-    while let Some(i) = rest.find("\\\"") {
-        out.push_str(&rest[..i]);
-        out.push_str(if in_string { "\" " } else { " \"" });
-        in_string = !in_string;
-        rest = &rest[i + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
@@ -630,6 +587,38 @@ fn unescape(s: &str) -> String {
         }
     }
     out
+}
+
+/// Dedents the text of a `"""` template as [`dedent`] does a plain block:
+/// the indentation common to its lines goes, and so do its blank edges.
+fn dedent_parts(parts: &mut [Part]) {
+    let mut whole = String::new();
+    for p in parts.iter() {
+        match p {
+            Part::Text(t) => whole.push_str(t),
+            Part::Hole(_) => whole.push('x'),
+        }
+    }
+    let indent = whole
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let pad = format!("\n{}", " ".repeat(indent));
+    let last = parts.len().saturating_sub(1);
+    for (i, p) in parts.iter_mut().enumerate() {
+        if let Part::Text(t) = p {
+            let mut s = t.replace(&pad, "\n");
+            if i == 0 {
+                s = s.trim_start_matches([' ', '\n']).to_string();
+            }
+            if i == last {
+                s = s.trim_end().to_string();
+            }
+            *t = s;
+        }
+    }
 }
 
 /// Strips the common indentation of a `"""` block and its blank edges.
