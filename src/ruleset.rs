@@ -75,13 +75,15 @@ pub fn load_rules(
         }
     }
     let mut rules = Vec::new();
+    let mut defs = Vec::new();
     for (path, text) in files {
         let id = sources.add(&path, FileKind::Rules, text.as_str());
-        let (r, d) = parser::parse_file(id, &text);
-        rules.extend(r);
+        let (file, d) = parser::parse_file(id, &text);
+        rules.extend(file.rules);
+        defs.extend(file.defs);
         diags.extend(d);
     }
-    diags.extend(check::check_all(&mut rules));
+    diags.extend(check::check_all(&mut rules, &defs));
     let mut compiled: Vec<Compiled> = rules.into_iter().map(Compiled::new).collect();
     diags.extend(apply_config(&mut compiled, cfg));
     for c in &mut compiled {

@@ -208,3 +208,149 @@ fn a_rule_that_is_not_selected_does_not_run() {
     );
     assert_eq!((r.code, codes(&r.stdout)), (0, vec![]), "{}", r.stdout);
 }
+
+#[test]
+fn a_missing_value_is_unknown_and_never_a_finding_by_accident() {
+    // `hardware_version` is missing: both forms are unknown, neither a finding
+    let vm = "kind: vm\nname: nohw\nhost: esx-01\nmemory_mb: 4096\n";
+    let rules = "rule ACME020 lt {\n  on vm\n  assert not (vm.hardware_version < 7)\n  at vm.name\n}\n\
+                 rule ACME021 ge {\n  on vm\n  assert vm.hardware_version >= 7\n  at vm.name\n}\n\
+                 rule ACME022 presence {\n  on vm\n  assert vm.hardware_version != null\n  at vm.name\n}\n\
+                 rule ACME023 asked {\n  on vm\n  assert default(vm.hardware_version, 0) >= 7\n  at vm.hardware_version\n}\n";
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("v.vm.yaml", vm.as_bytes()),
+        ("r.rules", rules.as_bytes()),
+    ]);
+    let r = vmlint_in(
+        t.path(),
+        &[
+            "check",
+            ".",
+            "--rules",
+            "r.rules",
+            "--no-builtin",
+            "--format",
+            "compact",
+        ],
+    );
+    // a presence test answers, and `default` says what missing means (at the parent, labelled missing)
+    assert_eq!(
+        codes(&r.stdout),
+        ["ACME023", "ACME022"],
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stdout.starts_with("v.vm.yaml:1:1: error[ACME023]"),
+        "{}",
+        r.stdout
+    );
+}
+
+const PREDICATES: &str = r#"
+def big(v: vm) = v.memory_mb > 8192
+def big_and_named(v: vm, prefix: string) = big(v) and starts_with(v.name, prefix)
+def has_static(v: vm) = any(d in v.passthrough, d.kind == "static")
+
+rule ACME030 big-prod {
+  on vm
+  assert not big_and_named(vm, "prod-")
+  at vm.memory_mb
+}
+
+rule ACME031 big-static {
+  on vm
+  for d in vm.passthrough
+  # the caller's `d` is not the predicate's own `d`
+  assert not (big(vm) and has_static(vm) and d.kind == "static")
+  at d
+}
+
+rule ACME032 filtered {
+  on vm
+  let statics = [d in vm.passthrough where d.kind == "static"]
+  assert count(statics) < 1
+  at statics[0]
+}
+"#;
+
+#[test]
+fn named_predicates_and_filters_serve_several_rules() {
+    let vm = GOOD_VM
+        .replace("name: good", "name: prod-big")
+        .replace("memory_mb: 4096", "memory_mb: 16384");
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("v.vm.yaml", vm.as_bytes()),
+        ("r.rules", PREDICATES.as_bytes()),
+    ]);
+    let r = vmlint_in(
+        t.path(),
+        &[
+            "check",
+            ".",
+            "--rules",
+            "r.rules",
+            "--no-builtin",
+            "--format",
+            "compact",
+        ],
+    );
+    assert_eq!(
+        codes(&r.stdout),
+        ["ACME030", "ACME031", "ACME032"],
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+}
+
+#[test]
+fn predicates_are_checked_and_cannot_recurse() {
+    let cases = [
+        (
+            "def a(v: vm) = a(v)\nrule ACME040 x {\n  on vm\n  assert a(vm)\n}\n",
+            "unknown function `a`",
+        ),
+        (
+            "def a(v: vm) = v.memroy_mb > 1\nrule ACME041 x {\n  on vm\n  assert a(vm)\n}\n",
+            "memroy_mb",
+        ),
+        (
+            "def a(v: vm) = v.memory_mb > 1\nrule ACME042 x {\n  on vm\n  assert a(vm.name)\n}\n",
+            "`v` of `a` is a vm",
+        ),
+        (
+            "def a(v: vm) = true\nrule ACME043 x {\n  on vm\n  assert a(vm)\n}\n",
+            "`v` is never used",
+        ),
+        (
+            "def count(v: vm) = true\nrule ACME044 x {\n  on vm\n  assert true\n}\n",
+            "built-in function",
+        ),
+    ];
+    for (rules, want) in cases {
+        let r = run_rule(rules, &[]);
+        assert_eq!(r.code, 2, "{rules}: {}", r.stdout);
+        assert!(r.stderr.contains(want), "{rules}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn predicates_calling_predicates_cannot_blow_up() {
+    // each calls the one before twice: 2^200 inlinings without a bound
+    let mut rules = String::from("def p0(v: vm) = v.memory_mb > 1\n");
+    for i in 1..200 {
+        rules.push_str(&format!(
+            "def p{i}(v: vm) = p{}(v) and p{}(v)\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    rules.push_str("rule ACME050 x {\n  on vm\n  assert p199(vm)\n}\n");
+    let r = run_rule(&rules, &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("inlined more than"), "{}", r.stderr);
+}

@@ -91,11 +91,11 @@ proptest! {
 
     #[test]
     fn the_rule_parser_and_checker_take_any_text(text in prop_oneof![rules_like(), "\\PC{0,200}"]) {
-        let (mut rules, diags) = parser::parse_file(FileId(0), &text);
+        let (mut file, diags) = parser::parse_file(FileId(0), &text);
         for d in &diags {
             prop_assert!(inside(d.span(), text.len()));
         }
-        for d in check::check_all(&mut rules) {
+        for d in check::check_all(&mut file.rules, &file.defs) {
             prop_assert!(inside(d.span(), text.len()));
         }
     }

@@ -222,6 +222,18 @@ pub static FUNCTIONS: &[FuncDef] = &[
         },
     },
     FuncDef {
+        name: "default",
+        params: &[Ty::Any, Ty::Any],
+        ret: Ty::Any,
+        regex_arg: None,
+        doc: "the value, or the fallback when it is missing: `default(vm.memory_reservation_all, false)` says what a missing key means; the result still points at the key (its parent, labelled missing)",
+        call: |a, _| match (a.first(), a.get(1)) {
+            (Some(v), _) if !v.is_null() => v.clone(),
+            (Some(v), Some(f)) => f.clone().at(v),
+            _ => Val::null(),
+        },
+    },
+    FuncDef {
         name: "exists",
         params: &[Ty::Any],
         ret: Ty::Bool,

@@ -173,7 +173,9 @@ impl<'a> Eval<'_, 'a> {
             return;
         }
         let verdict = self.eval(assert);
-        if verdict.is_true() {
+        // only a definite `false` is a finding: unknown is not, unless the
+        // rule says what a missing value means (`default`, `exists`)
+        if !verdict.is_false() {
             return;
         }
         let at = match &c.rule.at {
@@ -270,7 +272,9 @@ impl<'a> Eval<'_, 'a> {
             ExprKind::Unary(op, x) => {
                 let v = self.eval(x);
                 let r = match (op, &v.v) {
-                    (UnOp::Not, _) => V::Bool(!v.is_true()),
+                    // not unknown is unknown
+                    (UnOp::Not, V::Bool(b)) => V::Bool(!b),
+                    (UnOp::Not, _) => V::Null,
                     (UnOp::Neg, V::Int(i)) => i.checked_neg().map_or(V::Null, V::Int),
                     _ => V::Null,
                 };
@@ -297,30 +301,38 @@ impl<'a> Eval<'_, 'a> {
                 };
                 let mut count = 0i64;
                 let mut sum = 0i64;
-                for item in items.iter().cloned() {
+                // an item whose condition is unknown makes `any`, `all` and
+                // `none` unknown, unless another item decides them
+                let mut unknown = false;
+                let mut kept = Vec::new();
+                for item in items.iter() {
                     if !self.spend() {
                         return Val::null();
                     }
-                    self.set(slot, item);
+                    self.set(slot, item.clone());
                     let b = self.eval(body);
                     match q {
                         Quant::Any if b.is_true() => return Val::bool(true, None).at(&b),
                         Quant::Find if b.is_true() => {
                             return self.env.get(slot).cloned().unwrap_or_else(Val::null);
                         }
-                        Quant::All if !b.is_true() => return Val::bool(false, None).at(&b),
+                        Quant::All if b.is_false() => return Val::bool(false, None).at(&b),
                         Quant::None if b.is_true() => return Val::bool(false, None).at(&b),
                         Quant::Count if b.is_true() => count += 1,
+                        Quant::Filter if b.is_true() => kept.push(item.clone()),
                         Quant::Sum => sum = sum.saturating_add(b.as_int().unwrap_or(0)),
+                        _ if b.is_null() => unknown = true,
                         _ => {}
                     }
                 }
                 let v = match q {
+                    Quant::Any | Quant::All | Quant::None if unknown => V::Null,
                     Quant::Any => V::Bool(false),
                     Quant::All | Quant::None => V::Bool(true),
                     Quant::Count => V::Int(count),
                     Quant::Sum => V::Int(sum),
                     Quant::Find => return Val::null(),
+                    Quant::Filter => V::List(Arc::new(kept)),
                 };
                 Val::new(v, None).at(&l)
             }
@@ -352,11 +364,26 @@ impl<'a> Eval<'_, 'a> {
         use BinOp::*;
         let a = self.eval(l);
         match op {
-            And if !a.is_true() => return Val::bool(false, None).at(&a),
+            And if a.is_false() => return Val::bool(false, None).at(&a),
             Or if a.is_true() => return Val::bool(true, None).at(&a),
             _ => {}
         }
         let b = self.eval(r);
+        // Kleene logic: a comparison with a missing value is unknown (null),
+        // and so is what depends on it; `x == null` and `x != null` ask
+        // whether a value is present, and always answer
+        let presence = matches!(l.kind, ExprKind::Null) || matches!(r.kind, ExprKind::Null);
+        let unknown = !presence && (a.is_null() || b.is_null());
+        match op {
+            And if b.is_false() => return Val::bool(false, None).at(&b),
+            Or if b.is_true() => return Val::bool(true, None).at(&b),
+            And | Or if a.is_null() || b.is_null() => return Val::null().at(&b),
+            Eq | Ne | Lt | Le | Gt | Ge | In | NotIn | Matches if unknown => {
+                let src = if a.is_null() { &a } else { &b };
+                return Val::null().at(src);
+            }
+            _ => {}
+        }
         // the result is located at the operand that came from a descriptor
         let src = if matches!(op, And | Or) || a.span.is_none() {
             &b

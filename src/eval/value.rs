@@ -95,6 +95,10 @@ impl<'a> Val<'a> {
         matches!(self.v, V::Bool(true))
     }
 
+    pub fn is_false(&self) -> bool {
+        matches!(self.v, V::Bool(false))
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self.v, V::Null)
     }
@@ -193,6 +197,20 @@ pub fn boolean<'a>(v: &Option<Sp<bool>>, parent: Span) -> Val<'a> {
     v.as_ref().map_or(Val::missing(parent), |s| {
         Val::new(V::Bool(s.value), Some(s.span))
     })
+}
+
+/// A switch whose absence ESXi defines as off (`sched.mem.pin`,
+/// `vcpu.hotadd`...): false when absent, still pointing at the parent and
+/// labelled missing, so a finding can say where to add it.
+pub fn switch<'a>(v: &Option<Sp<bool>>, parent: Span) -> Val<'a> {
+    v.as_ref().map_or(
+        Val {
+            v: V::Bool(false),
+            span: Some(parent),
+            missing: true,
+        },
+        |s| Val::new(V::Bool(s.value), Some(s.span)),
+    )
 }
 
 pub fn string<'a>(v: &'a Option<Sp<String>>, parent: Span) -> Val<'a> {

@@ -174,6 +174,17 @@ pub enum Quant {
     Sum,
     /// The first item that satisfies the condition, or null.
     Find,
+    /// The list of the items that satisfy the condition.
+    Filter,
+}
+
+/// A named predicate: `def uses_directpath(v: vm) = any(...)`, usable by
+/// the rules of its file. The checker inlines it where it is called.
+#[derive(Clone, Debug)]
+pub struct Def {
+    pub name: Name,
+    pub params: Vec<(Name, Name)>,
+    pub body: Expr,
 }
 
 #[derive(Clone, Debug)]

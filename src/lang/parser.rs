@@ -49,11 +49,18 @@ static PRATT: LazyLock<PrattParser<R>> = LazyLock::new(|| {
         .op(Op::prefix(R::op_neg))
 });
 
+/// A parsed rule file: its rules and its named predicates.
+#[derive(Default)]
+pub struct RuleFile {
+    pub rules: Vec<Ast>,
+    pub defs: Vec<Def>,
+}
+
 /// Parses a whole rule file. All syntax errors are reported, one per
-/// broken rule.
-pub fn parse_file(file: FileId, text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
+/// broken rule or predicate.
+pub fn parse_file(file: FileId, text: &str) -> (RuleFile, Vec<Diagnostic>) {
     pest::set_call_limit(std::num::NonZeroUsize::new(20_000_000));
-    let mut rules = Vec::new();
+    let mut out = RuleFile::default();
     let mut diags = Vec::new();
     let (chunks, stray) = split(text);
     if let Some((s, e)) = stray {
@@ -66,7 +73,7 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
             )
             .with_label("this is outside any rule")
             .with_help(
-                "a rule file is a list of `rule CODE name { ... }` blocks; comments start with `#`",
+                "a rule file is a list of `rule CODE name { ... }` blocks and `def name(x: vm) = ...` predicates; comments start with `#`",
             ),
         );
     }
@@ -82,18 +89,22 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
             end,
             errors: RefCell::new(Vec::new()),
         };
-        match RuleParser::parse(R::rule_chunk, chunk) {
-            Ok(mut pairs) => {
-                let rule_pair = pairs.next().and_then(|p| p.into_inner().next());
-                if let Some(p) = rule_pair {
-                    rules.push(b.rule(p));
-                }
-            }
+        let kind = if chunk.starts_with("def") {
+            R::def_chunk
+        } else {
+            R::rule_chunk
+        };
+        match RuleParser::parse(kind, chunk) {
+            Ok(mut pairs) => match pairs.next().and_then(|p| p.into_inner().next()) {
+                Some(p) if kind == R::def_chunk => out.defs.extend(b.def(p)),
+                Some(p) => out.rules.push(b.rule(p)),
+                None => {}
+            },
             Err(e) => diags.push(b.pest_error(&e)),
         }
         diags.extend(b.errors.into_inner());
     }
-    (rules, diags)
+    (out, diags)
 }
 
 struct Builder {
@@ -284,6 +295,31 @@ impl Builder {
             }
         }
         rule
+    }
+
+    fn def(&self, p: Pair<R>) -> Option<Def> {
+        let mut it = p.into_inner();
+        let _kw = it.next();
+        let name = self.name(&it.next()?);
+        let mut params = Vec::new();
+        let mut body = None;
+        for part in it {
+            match part.as_rule() {
+                R::def_param => {
+                    let mut pi = part.into_inner();
+                    if let (Some(n), Some(t)) = (pi.next(), pi.next()) {
+                        params.push((self.name(&n), self.name(&t)));
+                    }
+                }
+                R::expr => body = Some(self.expr(part)),
+                _ => {}
+            }
+        }
+        Some(Def {
+            name,
+            params,
+            body: body?,
+        })
     }
 
     fn string_body<'i>(&self, p: &Pair<'i, R>) -> (Pair<'i, R>, bool) {
@@ -516,6 +552,21 @@ impl Builder {
                     ExprKind::Quant(q, self.name(&var), Box::new(l), Box::new(b)),
                     span,
                     dl.max(db) + 1,
+                )
+            }
+            R::filter_lit => {
+                let mut it = p.into_inner();
+                let (Some(var), Some(_in), Some(list), Some(_where), Some(cond)) =
+                    (it.next(), it.next(), it.next(), it.next(), it.next())
+                else {
+                    return leaf(ExprKind::Error);
+                };
+                let (l, dl) = self.fold(list.into_inner());
+                let (c, dc) = self.fold(cond.into_inner());
+                self.node(
+                    ExprKind::Quant(Quant::Filter, self.name(&var), Box::new(l), Box::new(c)),
+                    span,
+                    dl.max(dc) + 1,
                 )
             }
             R::call => {

@@ -30,10 +30,13 @@ pub fn split(text: &str) -> (Vec<Range>, Option<Range>) {
             b'"' => i = skip_string(bytes, i),
             b'{' => depth += 1,
             b'}' => depth = depth.saturating_sub(1),
-            b'r' if depth == 0
-                && text[i..].starts_with("rule")
-                && (i == 0 || !ident(bytes[i - 1]))
-                && !bytes.get(i + 4).is_some_and(|b| ident(*b)) =>
+            b'r' | b'd'
+                if depth == 0
+                    && (text[i..].starts_with("rule") || text[i..].starts_with("def"))
+                    && (i == 0 || !ident(bytes[i - 1]))
+                    && !bytes
+                        .get(i + if bytes[i] == b'r' { 4 } else { 3 })
+                        .is_some_and(|b| ident(*b)) =>
             {
                 starts.push(i);
             }

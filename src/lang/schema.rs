@@ -4,7 +4,7 @@
 //! docs/rule-language.md print it.
 
 use super::types::{Elem, RecTy, Ty};
-use crate::eval::value::{Rec, V, Val, boolean, int, list, string};
+use crate::eval::value::{Rec, V, Val, boolean, int, list, string, switch};
 use crate::model::inventory::Inventory;
 use std::borrow::Cow;
 
@@ -142,9 +142,9 @@ pub static FIELDS: &[FieldDef] = &[
         "memory_reservation_all",
         Ty::Bool,
         "sched.mem.pin / memory_reservation: all",
-        "all guest memory is reserved (locked)",
+        "all guest memory is reserved (locked); absent means false, as in ESXi",
         |r, c| match r {
-            Rec::Vm(_, vm) => boolean(&vm.memory_reservation_all, vm.span),
+            Rec::Vm(_, vm) => switch(&vm.memory_reservation_all, vm.span),
             _ => Val::null(),
         }
     ),
@@ -282,9 +282,9 @@ pub static FIELDS: &[FieldDef] = &[
         "enabled",
         Ty::Bool,
         "pciPassthru.use64bitMMIO / mmio64.enabled",
-        "64-bit MMIO is on",
+        "64-bit MMIO is on; absent means false, as in ESXi",
         |r, c| match r {
-            Rec::Mmio64(vm) => boolean(&vm.mmio64_enabled, vm.span),
+            Rec::Mmio64(vm) => switch(&vm.mmio64_enabled, vm.span),
             _ => Val::null(),
         }
     ),
@@ -326,9 +326,9 @@ pub static FIELDS: &[FieldDef] = &[
         "cpu",
         Ty::Bool,
         "vcpu.hotadd / hot_add.cpu",
-        "CPU hot add is on",
+        "CPU hot add is on; absent means false, as in ESXi",
         |r, c| match r {
-            Rec::HotAdd(vm) => boolean(&vm.hot_add_cpu, vm.span),
+            Rec::HotAdd(vm) => switch(&vm.hot_add_cpu, vm.span),
             _ => Val::null(),
         }
     ),
@@ -337,9 +337,9 @@ pub static FIELDS: &[FieldDef] = &[
         "memory",
         Ty::Bool,
         "mem.hotadd / hot_add.memory",
-        "memory hot add is on",
+        "memory hot add is on; absent means false, as in ESXi",
         |r, c| match r {
-            Rec::HotAdd(vm) => boolean(&vm.hot_add_memory, vm.span),
+            Rec::HotAdd(vm) => switch(&vm.hot_add_memory, vm.span),
             _ => Val::null(),
         }
     ),

@@ -2,12 +2,13 @@ use super::*;
 use crate::lang::check::check_all;
 
 fn parse(text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
-    parse_file(FileId(0), text)
+    let (file, diags) = parse_file(FileId(0), text);
+    (file.rules, diags)
 }
 
 fn checked(text: &str) -> Vec<Diagnostic> {
-    let (mut rules, mut diags) = parse(text);
-    diags.extend(check_all(&mut rules));
+    let (mut file, mut diags) = parse_file(FileId(0), text);
+    diags.extend(check_all(&mut file.rules, &file.defs));
     diags
 }
 

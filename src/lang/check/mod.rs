@@ -14,6 +14,8 @@ use crate::suggest;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod defs;
+
 /// Largest compiled regular expression a rule may use.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
@@ -26,8 +28,8 @@ pub const SLOT_SUBJECT: usize = 0;
 pub const SLOT_HOST: usize = 1;
 
 /// Checks every rule and the uniqueness of codes across them.
-pub fn check_all(rules: &mut [Rule]) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
+pub fn check_all(rules: &mut [Rule], defs: &[Def]) -> Vec<Diagnostic> {
+    let mut diags = check_defs(defs);
     let mut seen: HashMap<String, Span> = HashMap::new();
     for rule in rules.iter_mut() {
         if let Some(first) = seen.get(&rule.code.text) {
@@ -40,18 +42,71 @@ pub fn check_all(rules: &mut [Rule]) -> Vec<Diagnostic> {
         } else {
             seen.insert(rule.code.text.clone(), rule.code.span);
         }
-        Checker {
-            diags: &mut diags,
-            scope: Vec::new(),
-            slots: 0,
-            uses_host: false,
-            uses_vms: false,
-            uses_raw: false,
-            uses_host_raw: false,
+        Checker::new(&mut diags, defs, defs.len()).rule(rule);
+    }
+    // a predicate's errors are found where it is defined and again where it
+    // is inlined: each is reported once
+    diags.sort_by(|a, b| (a.primary.span, &a.message).cmp(&(b.primary.span, &b.message)));
+    diags.dedup_by(|a, b| a.primary.span == b.primary.span && a.message == b.message);
+    diags
+}
+
+/// Checks each predicate's body once, with its parameters bound to their
+/// declared types; a predicate sees only those defined before it.
+fn check_defs(defs: &[Def]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for (i, d) in defs.iter().enumerate() {
+        let before = defs.get(..i).unwrap_or(&[]);
+        if let Some(first) = before
+            .iter()
+            .find(|o| o.name.text == d.name.text && o.name.span.file == d.name.span.file)
+        {
+            diags.push(
+                Diagnostic::new(
+                    codes::RULE_DUPLICATE,
+                    Severity::Error,
+                    d.name.span,
+                    format!("predicate `{}` is defined twice", d.name.text),
+                )
+                .with_label("defined again here")
+                .with_related(first.name.span, "first defined here"),
+            );
         }
-        .rule(rule);
+        if lookup_fn(&d.name.text).is_some() {
+            diags.push(
+                Diagnostic::new(
+                    codes::RULE_NAME,
+                    Severity::Error,
+                    d.name.span,
+                    format!(
+                        "`{}` is a built-in function; name the predicate otherwise",
+                        d.name.text
+                    ),
+                )
+                .with_label("taken by a built-in function"),
+            );
+        }
+        let mut c = Checker::new(&mut diags, defs, i);
+        for (name, ty) in &d.params {
+            let t = def_type(&ty.text);
+            c.bind(name, t, true);
+        }
+        let mut body = d.body.clone();
+        c.expr(&mut body);
+        c.pop_to(0);
     }
     diags
+}
+
+/// The type a predicate's parameter declares.
+fn def_type(name: &str) -> Ty {
+    match name {
+        "vm" => Ty::Rec(RecTy::Vm),
+        "host" => Ty::Rec(RecTy::Host),
+        "device" => Ty::Rec(RecTy::Device),
+        "host_pci" => Ty::Rec(RecTy::HostPci),
+        other => from_name(other).unwrap_or(Ty::Any),
+    }
 }
 
 struct Binding {
@@ -72,9 +127,42 @@ struct Checker<'d> {
     uses_vms: bool,
     uses_raw: bool,
     uses_host_raw: bool,
+    /// Every predicate, and how many of them (in order) may be called here.
+    defs: &'d [Def],
+    visible: usize,
+    fresh: usize,
+    expansions: usize,
+    /// Predicates being inlined inside each other here.
+    depth: usize,
 }
 
-impl Checker<'_> {
+impl<'d> Checker<'d> {
+    fn new(diags: &'d mut Vec<Diagnostic>, defs: &'d [Def], visible: usize) -> Checker<'d> {
+        Checker {
+            diags,
+            scope: Vec::new(),
+            slots: 0,
+            uses_host: false,
+            uses_vms: false,
+            uses_raw: false,
+            uses_host_raw: false,
+            defs,
+            visible,
+            fresh: 0,
+            expansions: 0,
+            depth: 0,
+        }
+    }
+
+    /// The predicate a call names: one of the same file, defined where
+    /// this expression may see it.
+    fn predicate(&self, name: &Name) -> Option<&'d Def> {
+        let defs: &'d [Def] = self.defs;
+        defs.get(..self.visible)?
+            .iter()
+            .find(|d| d.name.text == name.text && d.name.span.file == name.span.file)
+    }
+
     fn err(&mut self, code: &str, span: Span, msg: String, label: &str) {
         self.diags
             .push(Diagnostic::new(code, Severity::Error, span, msg).with_label(label));
@@ -454,6 +542,7 @@ impl Checker<'_> {
                 e.res = Res::Slot(slot);
                 let bt = self.expr(body);
                 let want = if q == Quant::Sum { Ty::Int } else { Ty::Bool };
+                let list_ty = lt;
                 if !bt.fits(want) {
                     self.err(
                         codes::RULE_TYPE,
@@ -466,8 +555,60 @@ impl Checker<'_> {
                 match q {
                     Quant::Count | Quant::Sum => Ty::Int,
                     Quant::Find => el,
+                    Quant::Filter => list_ty,
                     _ => Ty::Bool,
                 }
+            }
+            ExprKind::Call(name, args) if self.predicate(name).is_some() => {
+                let Some(def) = self.predicate(name) else {
+                    return Ty::Any;
+                };
+                if args.len() != def.params.len() {
+                    let msg = format!(
+                        "predicate `{}` takes {} argument(s), but {} were given",
+                        def.name.text,
+                        def.params.len(),
+                        args.len()
+                    );
+                    self.err(codes::RULE_TYPE, span, msg, "wrong number of arguments");
+                    return Ty::Any;
+                }
+                for (arg, (pname, pty)) in args.iter_mut().zip(&def.params) {
+                    let want = def_type(&pty.text);
+                    let got = self.expr(arg);
+                    if !got.fits(want) {
+                        let msg = format!(
+                            "`{}` of `{}` is {want}, but this is {got}",
+                            pname.text, def.name.text
+                        );
+                        self.err(codes::RULE_TYPE, arg.span, msg, "wrong type");
+                    }
+                }
+                self.expansions += 1;
+                if self.expansions > defs::MAX_EXPANSIONS || self.depth >= defs::MAX_DEPTH {
+                    let msg = format!(
+                        "predicates are inlined more than {} times, or nested more than {} deep, in this rule",
+                        defs::MAX_EXPANSIONS,
+                        defs::MAX_DEPTH
+                    );
+                    self.err(codes::RULE_TYPE, span, msg, "expands too far");
+                    e.kind = ExprKind::Error;
+                    return Ty::Any;
+                }
+                *e = defs::expand(def, args, &mut self.fresh);
+                // the body sees only the predicates defined before its own
+                let own = self
+                    .defs
+                    .iter()
+                    .position(|d| std::ptr::eq(d, def))
+                    .unwrap_or(0);
+                let (visible, depth) = (self.visible, self.depth);
+                self.visible = own;
+                self.depth += 1;
+                let t = self.expr(e);
+                self.visible = visible;
+                self.depth = depth;
+                t
             }
             ExprKind::Call(name, args) => {
                 let Some(fi) = lookup_fn(&name.text) else {
