@@ -16,6 +16,7 @@ pub mod model;
 pub mod paths;
 pub mod render;
 pub mod ruleset;
+pub mod schema;
 pub mod source;
 pub mod suggest;
 pub mod suppress;

@@ -7,8 +7,8 @@ use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::discover;
 use crate::eval::Compiled;
-use crate::eval::value::{V, Val};
 use crate::lang::{check, parser};
+use crate::schema::value::{V, Val};
 use crate::source::{FileKind, SourceMap, Span};
 use crate::suggest;
 use crate::yaml::{Node, NodeKind};
@@ -157,7 +157,7 @@ fn apply_config(rules: &mut [Compiled], cfg: &Config) -> Vec<Diagnostic> {
         };
         let want =
             p.ty.as_ref()
-                .and_then(|(t, _)| crate::lang::types::from_name(t));
+                .and_then(|(t, _)| crate::schema::types::from_name(t));
         let default = crate::eval::literal(&p.default);
         match param_value(&o.value, want, &default) {
             Ok(v) => {
@@ -227,14 +227,14 @@ pub fn regrade(diags: &mut [Diagnostic], cfg: &Config) {
 /// A configuration value for a parameter, of the parameter's type.
 fn param_value(
     n: &Node,
-    want: Option<crate::lang::types::Ty>,
+    want: Option<crate::schema::types::Ty>,
     default: &Val<'static>,
 ) -> Result<Val<'static>, &'static str> {
-    use crate::lang::types::Ty;
+    use crate::schema::types::Ty;
     let want = want.unwrap_or(match default.v {
         V::Int(_) => Ty::Int,
         V::Bool(_) => Ty::Bool,
-        V::List(_) => Ty::List(crate::lang::types::Elem::Any),
+        V::List(_) => Ty::List(crate::schema::types::Elem::Any),
         _ => Ty::Str,
     });
     let scalar = |n: &Node| -> Option<Val<'static>> {

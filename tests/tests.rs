@@ -13,4 +13,5 @@ mod hostile;
 mod language;
 mod properties;
 mod snapshots;
+mod structure;
 mod user_rules;

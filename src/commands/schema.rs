@@ -3,15 +3,15 @@
 //! docs/rule-language.md includes this output (a test keeps them equal).
 
 use super::{ExitStatus, emit};
-use crate::eval::functions::FUNCTIONS;
-use crate::lang::schema::FIELDS;
-use crate::lang::types::Ty;
+use crate::schema::fields::FIELDS;
+use crate::schema::functions::FUNCTIONS;
+use crate::schema::types::Ty;
 use std::fmt::Write;
 
 pub fn markdown() -> String {
     let mut out =
         String::from("| field | type | .vmx key / YAML key | meaning |\n|---|---|---|---|\n");
-    for f in FIELDS {
+    for f in FIELDS.iter() {
         let owner = match f.on.name() {
             "passthrough device" => "dev",
             "host PCI device" => "host.pci[]",

@@ -4,13 +4,13 @@
 //! (`evaluate`), on all cores. A VM placed on a cluster is checked against
 //! each candidate host; a finding stands when every candidate has it.
 
-use super::value::{Rec, V, Val};
 use super::{Compiled, run};
 use crate::diagnostic::Diagnostic;
 use crate::lang::ast::Target;
-use crate::lang::schema::Ctx;
 use crate::model::Vm;
 use crate::model::inventory::Inventory;
+use crate::schema::fields::Ctx;
+use crate::schema::value::{Rec, V, Val};
 use rayon::prelude::*;
 
 /// Rules by when they run.

@@ -5,17 +5,16 @@
 //! no recursion and loops only over finite lists from the model.
 
 pub mod driver;
-pub mod functions;
-pub mod value;
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::lang::ast::*;
-use crate::lang::schema::{Ctx, FIELDS};
+use crate::schema::fields::{Ctx, FIELDS};
+use crate::schema::functions;
+use crate::schema::value::{Rec, V, Val, equal};
 use crate::source::Span;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
-use value::{Rec, V, Val, equal};
 
 /// A checked rule with its parameter values (defaults, or the configuration's).
 pub struct Compiled {
@@ -75,8 +74,8 @@ pub fn run<'a>(
     out: &mut Vec<Diagnostic>,
 ) {
     let mut env: Vec<Val<'a>> = vec![Val::null(); c.rule.info.slots.max(2)];
-    env[crate::lang::check::SLOT_SUBJECT] = subject;
-    env[crate::lang::check::SLOT_HOST] = host;
+    env[SLOT_SUBJECT] = subject;
+    env[SLOT_HOST] = host;
     for (slot, v) in &c.params {
         if let Some(s) = env.get_mut(*slot) {
             *s = v.clone();

@@ -6,6 +6,10 @@ use crate::diagnostic::Severity;
 use crate::source::Span;
 use std::sync::Arc;
 
+/// Slot of the rule's subject (`vm` or `host`), and of `host` in VM rules.
+pub const SLOT_SUBJECT: usize = 0;
+pub const SLOT_HOST: usize = 1;
+
 #[derive(Clone, Debug)]
 pub struct Name {
     pub text: String,

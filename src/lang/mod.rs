@@ -5,5 +5,3 @@ pub mod ast;
 pub mod check;
 pub mod parser;
 pub mod prescan;
-pub mod schema;
-pub mod types;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::{Placement, Vm};
 
 fn load(text: &str) -> (VmxFile, Option<Vm>, Vec<Diagnostic>) {
     let file = parse(FileId(0), Arc::from(text));

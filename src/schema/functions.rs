@@ -3,8 +3,8 @@
 //! evaluator calls it, the docs print it.
 
 use super::value::{V, Val};
-use crate::lang::types::{Elem, Ty};
 use crate::model::Version;
+use crate::schema::types::{Elem, Ty};
 use crate::suggest;
 use regex::Regex;
 use std::borrow::Cow;

@@ -1,0 +1,67 @@
+//! The one table of model fields: name, type, where the value comes from in
+//! each format, documentation, and how to read it. The checker resolves
+//! `vm.memory_mb` here, the evaluator calls `get`, `vmlint explain` and
+//! docs/rule-language.md print it.
+
+use super::types::{RecTy, Ty};
+use crate::model::inventory::Inventory;
+use crate::schema::value::{Rec, V, Val};
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+mod host;
+mod vm;
+
+/// What a field accessor may consult beyond its record.
+pub struct Ctx<'a> {
+    pub inv: &'a Inventory,
+}
+
+pub type Getter = for<'a> fn(Rec<'a>, &Ctx<'a>) -> Val<'a>;
+
+pub struct FieldDef {
+    pub on: RecTy,
+    pub name: &'static str,
+    pub ty: Ty,
+    /// Where it comes from: `.vmx` key / YAML key.
+    pub source: &'static str,
+    pub doc: &'static str,
+    pub get: Getter,
+}
+
+pub fn lookup(on: RecTy, name: &str) -> Option<usize> {
+    FIELDS.iter().position(|f| f.on == on && f.name == name)
+}
+
+pub fn names(on: RecTy) -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().filter(move |f| f.on == on).map(|f| f.name)
+}
+
+/// Every field, VM records first: `Res::Field` indexes this list.
+pub static FIELDS: LazyLock<Vec<&'static FieldDef>> =
+    LazyLock::new(|| vm::FIELDS.iter().chain(host::FIELDS).collect());
+
+macro_rules! field {
+    ($on:ident, $name:literal, $ty:expr, $src:literal, $doc:literal, |$r:ident, $ctx:ident| $body:expr) => {
+        FieldDef {
+            on: RecTy::$on,
+            name: $name,
+            ty: $ty,
+            source: $src,
+            doc: $doc,
+            get: {
+                fn get<'a>($r: Rec<'a>, $ctx: &Ctx<'a>) -> Val<'a> {
+                    let _ = $ctx;
+                    $body
+                }
+                get
+            },
+        }
+    };
+}
+
+pub(super) use field;
+
+pub(super) fn text<'a>(s: &'static str, span: crate::source::Span) -> Val<'a> {
+    Val::new(V::Str(Cow::Borrowed(s)), Some(span))
+}

@@ -1,0 +1,254 @@
+//! The fields of a host and of its nested records (PCI devices, `coredump`).
+
+use super::{Ctx, FieldDef, field};
+use crate::schema::types::{Elem, RecTy, Ty};
+use crate::schema::value::{Rec, V, Val, int, list, string};
+
+pub static FIELDS: &[FieldDef] = &[
+    field!(
+        Host,
+        "name",
+        Ty::Str,
+        "name",
+        "the host's name",
+        |r, c| match r {
+            Rec::Host(_, h) => string(&h.name, h.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Host,
+        "cluster",
+        Ty::Str,
+        "cluster",
+        "the host's cluster",
+        |r, c| match r {
+            Rec::Host(_, h) => string(&h.cluster, h.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Host,
+        "esxi_version",
+        Ty::Version,
+        "esxi_version",
+        "the ESXi release, such as 8.0.2 (8.0 U2)",
+        |r, c| match r {
+            Rec::Host(_, h) => h
+                .esxi_version
+                .as_ref()
+                .map_or(Val::missing(h.span), |v| Val::new(
+                    V::Version(v.value),
+                    Some(v.span)
+                )),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Host,
+        "iommu",
+        Ty::Str,
+        "iommu",
+        "VT-d / AMD-Vi in the BIOS: `enabled` or `disabled`",
+        |r, c| match r {
+            Rec::Host(_, h) => string(&h.iommu, h.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Host,
+        "boot_device",
+        Ty::Str,
+        "boot_device",
+        "`usb`, `sd`, `disk`, `san` or `pxe`",
+        |r, c| match r {
+            Rec::Host(_, h) => string(&h.boot_device, h.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Host,
+        "coredump",
+        Ty::Rec(RecTy::Coredump),
+        "coredump",
+        "where the active coredump partition lives",
+        |r, c| match r {
+            Rec::Host(_, h) => Val::new(
+                V::Rec(Rec::Coredump(h)),
+                Some(h.coredump_span.unwrap_or(h.span))
+            ),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Host,
+        "system_id",
+        Ty::Str,
+        "system_id",
+        "the host's system UUID",
+        |r, c| match r {
+            Rec::Host(_, h) => string(&h.system_id, h.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Host,
+        "pci",
+        Ty::List(Elem::Rec(RecTy::HostPci)),
+        "pci",
+        "the host's PCI devices; `host.pci[dev.address]` looks one up",
+        |r, c| match r {
+            Rec::Host(_, h) => list(
+                h.pci
+                    .iter()
+                    .map(|p| Val::new(V::Rec(Rec::HostPci(p)), Some(p.span)))
+                    .collect(),
+                h.pci_span.unwrap_or(h.span),
+            ),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Host,
+        "vms",
+        Ty::List(Elem::Rec(RecTy::Vm)),
+        "-",
+        "the VMs placed on this host (by `host`, not by `cluster`)",
+        |r, c| match r {
+            Rec::Host(i, h) => list(
+                c.inv
+                    .host_vms
+                    .get(i)
+                    .map(|vms| {
+                        vms.iter()
+                            .filter_map(|vi| {
+                                c.inv
+                                    .vms
+                                    .get(*vi)
+                                    .map(|vm| Val::new(V::Rec(Rec::Vm(*vi, vm)), Some(vm.span)))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                h.span,
+            ),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Host,
+        "raw",
+        Ty::Raw,
+        "every key",
+        "every key as written",
+        |r, c| match r {
+            Rec::Host(_, h) => Val::new(V::Raw(&h.raw), Some(h.span)),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        Coredump,
+        "transport",
+        Ty::Str,
+        "coredump.transport",
+        "`usb`, `sd`, `disk`, `network`, `file` or `none`",
+        |r, c| match r {
+            Rec::Coredump(h) => string(&h.coredump_transport, h.coredump_span.unwrap_or(h.span)),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        HostPci,
+        "address",
+        Ty::Pci,
+        "pci[].address",
+        "the PCI address",
+        |r, c| match r {
+            Rec::HostPci(p) => p
+                .address
+                .as_ref()
+                .map_or(Val::missing(p.span), |a| Val::new(
+                    V::Pci(a.value),
+                    Some(a.span)
+                )),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        HostPci,
+        "vendor_id",
+        Ty::Int,
+        "pci[].vendor_id",
+        "the PCI vendor id",
+        |r, c| match r {
+            Rec::HostPci(p) => int(&p.vendor_id, p.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        HostPci,
+        "device_id",
+        Ty::Int,
+        "pci[].device_id",
+        "the PCI device id",
+        |r, c| match r {
+            Rec::HostPci(p) => int(&p.device_id, p.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        HostPci,
+        "class",
+        Ty::Int,
+        "pci[].class",
+        "the PCI class code (`0x0c03` is a USB controller)",
+        |r, c| match r {
+            Rec::HostPci(p) => int(&p.class, p.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        HostPci,
+        "class_name",
+        Ty::Str,
+        "pci[].class",
+        "the class by name: `usb`, `display`, `network`, `storage`...",
+        |r, c| match r {
+            Rec::HostPci(p) => string(&p.class_name, p.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        HostPci,
+        "name",
+        Ty::Str,
+        "pci[].name",
+        "the device's name",
+        |r, c| match r {
+            Rec::HostPci(p) => string(&p.name, p.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        HostPci,
+        "passthrough",
+        Ty::Str,
+        "pci[].passthrough",
+        "`enabled` (available for passthrough), `disabled` or `unsupported`",
+        |r, c| match r {
+            Rec::HostPci(p) => string(&p.passthrough, p.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        HostPci,
+        "mmio_gb",
+        Ty::Int,
+        "pci[].mmio_gb",
+        "the size of the device's memory regions (BARs) in GB",
+        |r, c| match r {
+            Rec::HostPci(p) => int(&p.mmio_gb, p.span),
+            _ => Val::null(),
+        }
+    ),
+];
