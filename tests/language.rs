@@ -354,3 +354,32 @@ fn predicates_calling_predicates_cannot_blow_up() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("inlined more than"), "{}", r.stderr);
 }
+
+#[test]
+fn a_value_outside_a_closed_set_is_a_load_time_error() {
+    let cases = [
+        (
+            "dev.kind == \"statc\"",
+            "`statc` is never a value here; did you mean `static`?",
+        ),
+        ("\"dynamc\" != dev.kind", "did you mean `dynamic`?"),
+        (
+            "host.boot_device in [\"usb\", \"sdd\"]",
+            "`sdd` is never a value here",
+        ),
+        (
+            "host.iommu == \"on\"",
+            "the values are `enabled` or `disabled`",
+        ),
+    ];
+    for (cond, want) in cases {
+        let rule = format!(
+            "rule ACME060 x {{\n  on vm\n  when host != null\n  for dev in vm.passthrough\n  assert not ({cond})\n}}\n"
+        );
+        let r = run_rule(&rule, &[]);
+        assert_eq!(r.code, 2, "{cond}: {}", r.stdout);
+        assert!(r.stderr.contains(want), "{cond}: {}", r.stderr);
+    }
+    let rule = "rule ACME061 x {\n  on vm\n  for dev in vm.passthrough\n  assert dev.kind in [\"static\", \"sriov\"] and lower(dev.kind) != \"vgpu\"\n  at dev\n}\n";
+    assert_eq!(run_rule(rule, &[]).code, 0);
+}

@@ -6,6 +6,7 @@ use super::{
     Device, Format, Host, HostPci, Placement, Raw, RawEntry, Sp, Version, Vm, class_name_of, pci,
 };
 use crate::diagnostic::{Diagnostic, Severity, codes};
+use crate::schema::enums::Enum;
 use crate::source::{FileId, Span};
 use crate::suggest;
 use crate::yaml::{Node, NodeKind};
@@ -121,7 +122,7 @@ fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
             "host" => vm.placement = r.string(v).map_or(Placement::Unplaced, Placement::Host),
             "cluster" => vm.placement = r.string(v).map_or(Placement::Unplaced, Placement::Cluster),
             "hardware_version" => vm.hardware_version = r.int(v),
-            "firmware" => vm.firmware = r.choice(v, &["bios", "efi"]),
+            "firmware" => vm.firmware = r.choice(v, Enum::Firmware.values()),
             "memory_mb" => vm.memory_mb = r.int(v),
             "memory_reservation_mb" => vm.memory_reservation_mb = r.int(v),
             "memory_reservation" => {
@@ -147,19 +148,12 @@ fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
                 let items = r.list(v);
                 vm.snapshots = items.iter().filter_map(|s| r.string(s)).collect();
             }
-            "power_state" => {
-                vm.power_state = r.choice(v, &["poweredOn", "poweredOff", "suspended"])
-            }
+            "power_state" => vm.power_state = r.choice(v, Enum::PowerState.values()),
             "migration" => {
                 for (k, v) in r.entries(v, &["vmotion", "drs_automation"], "migration") {
                     match k {
                         "vmotion" => vm.vmotion = r.bool(v),
-                        _ => {
-                            vm.drs_automation = r.choice(
-                                v,
-                                &["disabled", "manual", "partiallyAutomated", "fullyAutomated"],
-                            )
-                        }
+                        _ => vm.drs_automation = r.choice(v, Enum::DrsAutomation.values()),
                     }
                 }
             }
@@ -224,13 +218,12 @@ fn read_host(file: FileId, node: &Node, r: &mut Reader) -> Host {
             "name" => h.name = r.string(v),
             "cluster" => h.cluster = r.string(v),
             "esxi_version" => h.esxi_version = r.version(v),
-            "iommu" => h.iommu = r.choice(v, &["enabled", "disabled"]),
-            "boot_device" => h.boot_device = r.choice(v, &["usb", "sd", "disk", "san", "pxe"]),
+            "iommu" => h.iommu = r.choice(v, Enum::Iommu.values()),
+            "boot_device" => h.boot_device = r.choice(v, Enum::BootDevice.values()),
             "coredump" => {
                 h.coredump_span = Some(v.span);
                 for (_, v) in r.entries(v, &["transport"], "coredump") {
-                    h.coredump_transport =
-                        r.choice(v, &["usb", "sd", "disk", "network", "file", "none"]);
+                    h.coredump_transport = r.choice(v, Enum::CoredumpTransport.values());
                 }
             }
             "system_id" => h.system_id = r.string(v),
@@ -286,7 +279,7 @@ fn read_pci(item: &Node, r: &mut Reader) -> HostPci {
                 }
             },
             "name" => p.name = r.string(v),
-            "passthrough" => p.passthrough = r.choice(v, &["enabled", "disabled", "unsupported"]),
+            "passthrough" => p.passthrough = r.choice(v, Enum::Passthrough.values()),
             "mmio_gb" => p.mmio_gb = r.int(v),
             _ => {}
         }

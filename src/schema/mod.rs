@@ -4,6 +4,7 @@
 //! other: the types of the language, the values of the model with their
 //! spans, the one field table and the one function table.
 
+pub mod enums;
 pub mod fields;
 pub mod functions;
 pub mod types;

@@ -51,6 +51,8 @@ pub enum Ty {
     List(Elem),
     /// `raw`: every key of a descriptor, indexed by a string.
     Raw,
+    /// A string from a closed set (`dev.kind`, `host.iommu`...).
+    Enum(super::enums::Enum),
 }
 
 impl Ty {
@@ -66,7 +68,7 @@ impl Ty {
     pub fn to_elem(self) -> Elem {
         match self {
             Ty::Int => Elem::Int,
-            Ty::Str => Elem::Str,
+            Ty::Str | Ty::Enum(_) => Elem::Str,
             Ty::Rec(r) => Elem::Rec(r),
             _ => Elem::Any,
         }
@@ -77,6 +79,8 @@ impl Ty {
         self == want
             || matches!(self, Ty::Any | Ty::Null)
             || want == Ty::Any
+            // a value of a closed set is a string
+            || matches!((self, want), (Ty::Enum(_), Ty::Str) | (Ty::Str, Ty::Enum(_)))
             || matches!(
                 (self, want),
                 (Ty::List(_), Ty::List(Elem::Any)) | (Ty::List(Elem::Any), Ty::List(_))
@@ -87,6 +91,7 @@ impl Ty {
     pub fn join(self, other: Ty) -> Ty {
         match (self, other) {
             (a, b) if a == b => a,
+            (Ty::Enum(_), Ty::Str | Ty::Enum(_)) | (Ty::Str, Ty::Enum(_)) => Ty::Str,
             (Ty::Null, b) => b,
             (a, Ty::Null) => a,
             _ => Ty::Any,
@@ -102,6 +107,7 @@ impl fmt::Display for Ty {
             Ty::Bool => f.write_str("a boolean"),
             Ty::Int => f.write_str("a number"),
             Ty::Str => f.write_str("a string"),
+            Ty::Enum(e) => write!(f, "one of {e}"),
             Ty::Version => f.write_str("a version"),
             Ty::Pci => f.write_str("a PCI address"),
             Ty::Rec(r @ (RecTy::Mmio64 | RecTy::Migration | RecTy::HotAdd | RecTy::Coredump)) => {

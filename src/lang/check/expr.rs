@@ -6,6 +6,7 @@ use super::{Checker, REGEX_SIZE_LIMIT, def_type, defs};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::lang::ast::*;
 use crate::model::{PciAddr, Version};
+use crate::schema::enums::Enum;
 use crate::schema::fields as schema;
 use crate::schema::functions::{FUNCTIONS, lookup as lookup_fn};
 use crate::schema::types::{Elem, RecTy, Ty};
@@ -337,6 +338,11 @@ impl Checker<'_> {
                 Ty::Bool
             }
             In | NotIn => {
+                if let (Ty::Enum(en), ExprKind::List(items)) = (lt, &mut r.kind) {
+                    for item in items.iter_mut() {
+                        self.member_of(item, en);
+                    }
+                }
                 match rt {
                     Ty::List(e) => {
                         let et = Ty::elem(e);
@@ -379,6 +385,9 @@ impl Checker<'_> {
 
     fn comparable(&mut self, l: &mut Expr, r: &mut Expr, lt: Ty, rt: Ty) -> bool {
         match (lt, rt) {
+            (Ty::Enum(e), Ty::Str) => self.member_of(r, e),
+            (Ty::Str, Ty::Enum(e)) => self.member_of(l, e),
+            (Ty::Enum(_), Ty::Enum(_)) => true,
             (a, b) if a == b => true,
             (Ty::Any | Ty::Null, _) | (_, Ty::Any | Ty::Null) => true,
             (Ty::Version, Ty::Str) => self.literal_as(r, Ty::Version),
@@ -388,6 +397,19 @@ impl Checker<'_> {
             (Ty::List(_), Ty::List(_)) => true,
             _ => false,
         }
+    }
+
+    /// A string literal compared with a value of a closed set must be one
+    /// of its values: `dev.kind == "statc"` would never be true.
+    fn member_of(&mut self, e: &mut Expr, set: Enum) -> bool {
+        if let ExprKind::Str(s) = &e.kind
+            && !set.contains(s)
+        {
+            let hint = suggest::did_you_mean(s, set.values().iter().copied());
+            let msg = format!("`{s}` is never a value here{hint}; the values are {set}");
+            self.err(codes::RULE_TYPE, e.span, msg, "not one of the values");
+        }
+        true
     }
 
     /// A string literal used as a version or PCI address is parsed now, so

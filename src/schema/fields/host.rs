@@ -1,6 +1,7 @@
 //! The fields of a host and of its nested records (PCI devices, `coredump`).
 
 use super::{Ctx, FieldDef, field};
+use crate::schema::enums::Enum;
 use crate::schema::types::{Elem, RecTy, Ty};
 use crate::schema::value::{Rec, V, Val, int, list, string};
 
@@ -47,7 +48,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Host,
         "iommu",
-        Ty::Str,
+        Ty::Enum(Enum::Iommu),
         "iommu",
         "VT-d / AMD-Vi in the BIOS: `enabled` or `disabled`",
         |r, c| match r {
@@ -58,7 +59,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Host,
         "boot_device",
-        Ty::Str,
+        Ty::Enum(Enum::BootDevice),
         "boot_device",
         "`usb`, `sd`, `disk`, `san` or `pxe`",
         |r, c| match r {
@@ -149,7 +150,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Coredump,
         "transport",
-        Ty::Str,
+        Ty::Enum(Enum::CoredumpTransport),
         "coredump.transport",
         "`usb`, `sd`, `disk`, `network`, `file` or `none`",
         |r, c| match r {
@@ -210,7 +211,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         HostPci,
         "class_name",
-        Ty::Str,
+        Ty::Enum(Enum::PciClass),
         "pci[].class",
         "the class by name: `usb`, `display`, `network`, `storage`...",
         |r, c| match r {
@@ -232,7 +233,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         HostPci,
         "passthrough",
-        Ty::Str,
+        Ty::Enum(Enum::Passthrough),
         "pci[].passthrough",
         "`enabled` (available for passthrough), `disabled` or `unsupported`",
         |r, c| match r {

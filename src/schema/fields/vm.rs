@@ -3,6 +3,7 @@
 
 use super::text;
 use super::{Ctx, FieldDef, field};
+use crate::schema::enums::Enum;
 use crate::schema::types::{Elem, RecTy, Ty};
 use crate::schema::value::{Rec, V, Val, boolean, int, list, string, switch};
 use std::borrow::Cow;
@@ -22,7 +23,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Vm,
         "format",
-        Ty::Str,
+        Ty::Enum(Enum::Format),
         "-",
         "`vmx` or `yaml`",
         |r, c| match r {
@@ -51,7 +52,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Vm,
         "firmware",
-        Ty::Str,
+        Ty::Enum(Enum::Firmware),
         "firmware / firmware",
         "`bios` or `efi`; absent means `bios`",
         |r, c| match r {
@@ -147,7 +148,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Vm,
         "power_state",
-        Ty::Str,
+        Ty::Enum(Enum::PowerState),
         "checkpoint.vmState (non-empty: suspended) / power_state",
         "`poweredOn`, `poweredOff` or `suspended`",
         |r, c| match r {
@@ -264,7 +265,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Migration,
         "drs_automation",
-        Ty::Str,
+        Ty::Enum(Enum::DrsAutomation),
         "- / migration.drs_automation",
         "`disabled`, `manual`, `partiallyAutomated` or `fullyAutomated`",
         |r, c| match r {
@@ -308,7 +309,7 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Device,
         "kind",
-        Ty::Str,
+        Ty::Enum(Enum::DeviceKind),
         "-",
         "`static` (by address), `dynamic` (by vendor and device id), `sriov` (an SR-IOV virtual function) or `vgpu`",
         |r, c| match r {
