@@ -83,6 +83,11 @@ pub struct Diagnostic {
     /// What identifies this finding across edits that move lines: the key
     /// path and value the finding is about (used by baselines).
     pub key: String,
+    /// What a rule finding is about within its VM: the items its `for`
+    /// clauses stood on (a hash of their spans). A VM checked against each
+    /// host of a cluster has a finding when every host has one for the
+    /// same subject, wherever each points.
+    pub subject: u64,
 }
 
 impl Diagnostic {
@@ -102,6 +107,7 @@ impl Diagnostic {
             url: None,
             meta: None,
             key: String::new(),
+            subject: 0,
         }
     }
 

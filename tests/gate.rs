@@ -847,3 +847,41 @@ fn outputs_init_completions_and_listings() {
         .collect();
     assert_eq!(cases.len(), 1, "{}", r.stdout);
 }
+
+#[test]
+fn a_cluster_finding_stands_when_every_host_has_it_for_the_same_subject() {
+    // hardware 20: 32 devices on ESXi 8.0, 64 on 8.0 U1; 70 exceed both,
+    // and each host's finding points at a different device
+    let host = |name: &str, release: &str| {
+        format!(
+            "kind: host\nname: {name}\ncluster: gpu\nesxi_version: {release}\niommu: enabled\nboot_device: disk\ncoredump: {{ transport: disk }}\npci: []\n"
+        )
+    };
+    let devices = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("  - address: \"0000:{:02x}:00.0\"\n", i + 1))
+            .collect()
+    };
+    let vm = |name: &str, n: usize| {
+        format!(
+            "kind: vm\nname: {name}\ncluster: gpu\nhardware_version: 20\nfirmware: efi\nmemory_mb: 4096\nmemory_reservation: all\npassthrough:\n{}",
+            devices(n)
+        )
+    };
+    let t = tree(&[
+        ("a.host.yaml", host("esx-a", "8.0.0").as_bytes()),
+        ("b.host.yaml", host("esx-b", "8.0 Update 1").as_bytes()),
+        ("many.vm.yaml", vm("many", 70).as_bytes()),
+        ("some.vm.yaml", vm("some", 40).as_bytes()),
+    ]);
+    let r = compact(t.path(), &["--select", "PT001"]);
+    // 40 devices fit on esx-b: no finding, since the VM may run there
+    assert_eq!(codes(&r.stdout), ["PT001"], "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("many.vm.yaml:"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("(on all 2 candidate hosts: esx-a and esx-b)"),
+        "{}",
+        r.stdout
+    );
+}

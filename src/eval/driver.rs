@@ -74,15 +74,7 @@ pub fn check_vm(
                 per_host.push(mine);
             }
         }
-        let mut rest = per_host.into_iter();
-        if let Some(first) = rest.next() {
-            let others: Vec<Vec<Diagnostic>> = rest.collect();
-            found.extend(first.into_iter().filter(|d| {
-                others
-                    .iter()
-                    .all(|o| o.iter().any(|x| x.primary.span == d.primary.span))
-            }));
-        }
+        found.extend(on_every_host(per_host, hosts, inv));
     }
     found
 }
@@ -119,4 +111,50 @@ pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
         }));
     }
     out
+}
+
+/// The findings of a VM checked against each candidate host of a cluster
+/// that every host has for the same subject (rule, and the items its `for`
+/// clauses stood on), whatever each one points at: the first host's, with
+/// the hosts named in the message.
+fn on_every_host(
+    per_host: Vec<Vec<Diagnostic>>,
+    hosts: &[usize],
+    inv: &Inventory,
+) -> Vec<Diagnostic> {
+    let mut rest = per_host.into_iter();
+    let Some(first) = rest.next() else {
+        return Vec::new();
+    };
+    let others: Vec<Vec<Diagnostic>> = rest.collect();
+    if others.is_empty() {
+        return first;
+    }
+    let names: Vec<&str> = hosts
+        .iter()
+        .filter_map(|h| inv.hosts.get(*h))
+        .map(|h| h.name.as_ref().map_or("(unnamed)", |n| n.value.as_str()))
+        .collect();
+    let named = match names.as_slice() {
+        [a, b] => format!("{a} and {b}"),
+        [a, b, c] => format!("{a}, {b} and {c}"),
+        [a, b, c, ..] => format!("{a}, {b}, {c} and {} more", names.len() - 3),
+        _ => names.join(", "),
+    };
+    first
+        .into_iter()
+        .filter(|d| {
+            others
+                .iter()
+                .all(|o| o.iter().any(|x| x.code == d.code && x.subject == d.subject))
+        })
+        .map(|mut d| {
+            d.message = format!(
+                "{} (on all {} candidate hosts: {named})",
+                d.message,
+                names.len()
+            );
+            d
+        })
+        .collect()
 }

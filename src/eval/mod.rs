@@ -11,7 +11,7 @@ use crate::lang::ast::*;
 use crate::schema::fields::{Ctx, FIELDS};
 use crate::schema::functions;
 use crate::schema::value::{Rec, V, Val, equal};
-use crate::source::Span;
+
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -88,11 +88,8 @@ pub fn run<'a>(
     };
     ev.steps(c, 0, out);
     if ev.budget == 0 {
-        let span = ev
-            .env
-            .first()
-            .and_then(|v| v.span)
-            .unwrap_or(Span::file_start(crate::source::FileId(0)));
+        // the subject always comes from a file; else the rule itself is the place
+        let span = ev.env.first().and_then(|v| v.span).unwrap_or(c.rule.span);
         out.push(
             Diagnostic::new(
                 crate::diagnostic::codes::UNREADABLE,
@@ -181,9 +178,11 @@ impl<'a> Eval<'_, 'a> {
             Some(e) => self.eval(e),
             None => verdict,
         };
-        let subject_span = self.env[0]
-            .span
-            .unwrap_or(Span::file_start(crate::source::FileId(0)));
+        let subject_span = self
+            .env
+            .get(SLOT_SUBJECT)
+            .and_then(|v| v.span)
+            .unwrap_or(c.rule.span);
         let span = at.span.unwrap_or(subject_span);
         let message = match (&c.rule.message, &c.rule.summary) {
             (Some(t), _) | (None, Some(t)) => self.render(t),
@@ -213,7 +212,23 @@ impl<'a> Eval<'_, 'a> {
             _ => c.url.clone(),
         };
         d.meta = c.meta.clone();
+        d.subject = self.subject(c);
         out.push(d);
+    }
+
+    /// A hash of what the `for` clauses stand on: the same device of the
+    /// same VM gives the same subject on every host it is checked against.
+    fn subject(&self, c: &Compiled) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for step in &c.rule.steps {
+            if let Step::For { slot, .. } = step {
+                let v = self.env.get(*slot);
+                v.and_then(|v| v.span).hash(&mut h);
+                v.map(|v| v.to_string()).hash(&mut h);
+            }
+        }
+        h.finish()
     }
 
     pub fn render(&mut self, t: &Template) -> String {
