@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;
+pub mod directives;
 pub mod discover;
 pub mod engine;
 pub mod eval;

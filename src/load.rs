@@ -3,11 +3,11 @@
 //! A file that cannot be read is one VL005 and the run goes on.
 
 use crate::diagnostic::{Diagnostic, Severity, codes};
+use crate::directives::{self, CommentToken, Suppression};
 use crate::discover::{Descriptor, read_limited};
 use crate::model::yaml::{Doc, load as load_doc};
 use crate::model::{Host, Vm, vmx};
 use crate::source::{FileId, FileKind, SourceMap, Span};
-use crate::suppress::{self, Suppression};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -101,10 +101,11 @@ fn load_vmx(sources: &SourceMap, path: &Path, bytes: &[u8], max_size: u64, out: 
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let vmsd = load_vmsd(sources, path, max_size);
     out.diags.append(&mut file.diagnostics);
+    let suppressions = directives::read(id, &text, &file.comments).suppressions;
     let (vm, diags) = vmx::to_vm(id, file, stem, vmsd);
     out.diags.extend(diags);
     out.vms.extend(vm);
-    out.suppressions.push((id, suppress::scan(id, &text)));
+    out.suppressions.push((id, suppressions));
 }
 
 /// The `.vmsd` beside a `.vmx` (same name), when it records snapshots.
@@ -172,6 +173,19 @@ fn load_yaml(
     if default.is_some() || any {
         out.diags.extend(parsed.diagnostics);
         out.diags.extend(diags);
-        out.suppressions.push((id, suppress::scan(id, &text)));
+        let tokens = comment_tokens(&parsed.comments);
+        out.suppressions
+            .push((id, directives::read(id, &text, &tokens).suppressions));
     }
+}
+
+/// The comments of a YAML file as directive tokens.
+pub fn comment_tokens(comments: &[crate::yaml::Comment]) -> Vec<CommentToken> {
+    comments
+        .iter()
+        .map(|c| CommentToken {
+            span: c.span,
+            trailing: c.trailing,
+        })
+        .collect()
 }

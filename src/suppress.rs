@@ -1,72 +1,13 @@
-//! Inline suppressions: takes a file's text, gives its
-//! `# vmlint: ignore CODE[,CODE] -- reason` comments and the line each one
-//! covers (the next line for a comment on its own line, the same line for
-//! a comment at the end of a line). Suppressions that suppress nothing,
-//! where their rules ran over everything they need, become VL006; codes
-//! that no rule has, VL007.
+//! Inline suppressions: takes the diagnostics and each file's
+//! `# vmlint: ignore CODE[,CODE] -- reason` comments (read by
+//! `directives`), drops what they cover, and reports suppressions that
+//! suppress nothing where their rules ran over everything they need
+//! (VL006), and codes that no rule has (VL007).
 
 use crate::diagnostic::{Diagnostic, Severity, codes};
-use crate::source::{FileId, SourceMap, Span};
+use crate::directives::Suppression;
+use crate::source::{FileId, SourceMap};
 use std::collections::HashMap;
-
-#[derive(Clone, Debug)]
-pub struct Suppression {
-    pub span: Span,
-    /// 1-based line the suppression covers.
-    pub line: usize,
-    pub codes: Vec<String>,
-    pub used: bool,
-}
-
-/// Every suppression comment of a text.
-pub fn scan(file: FileId, text: &str) -> Vec<Suppression> {
-    if !text.contains("vmlint:") {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    let mut pending: Vec<Suppression> = Vec::new();
-    let mut offset = 0;
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
-        let start = offset;
-        offset += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let trimmed = line.trim_start();
-        let own_line = trimmed.starts_with('#');
-        if !trimmed.is_empty() && !own_line {
-            for mut p in pending.drain(..) {
-                p.line = i + 1;
-                out.push(p);
-            }
-        }
-        // a `#` starts the comment; `vmlint: ignore` must follow it
-        let Some((hash, list)) = line.match_indices('#').find_map(|(i, _)| {
-            let rest = line.get(i + 1..)?.trim_start().strip_prefix("vmlint:")?;
-            Some((i, rest.trim_start().strip_prefix("ignore")?))
-        }) else {
-            continue;
-        };
-        let list = list.split("--").next().unwrap_or("");
-        let codes: Vec<String> = list
-            .split([',', ' '])
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_ascii_uppercase)
-            .collect();
-        let span = Span::new(file, start + hash, start + line.len());
-        let s = Suppression {
-            span,
-            line: i + 1,
-            codes,
-            used: false,
-        };
-        if own_line {
-            pending.push(s)
-        } else {
-            out.push(s)
-        }
-    }
-    out
-}
 
 /// Drops the diagnostics a suppression covers; reports the codes that no
 /// rule has (VL007, from `known`), and the suppressions that covered
@@ -137,24 +78,4 @@ pub fn apply(
         );
     }
     kept
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn own_line_comments_cover_the_next_line_and_trailing_ones_their_own() {
-        let text = "# vmlint: ignore PT006 -- migration window\n\nsnapshots: [a]\npower_state: suspended # vmlint: ignore PT007,PT008\n";
-        let s = scan(FileId(0), text);
-        assert_eq!(s.len(), 2);
-        assert_eq!(
-            (s[0].line, s[0].codes.clone()),
-            (3, vec!["PT006".to_string()])
-        );
-        assert_eq!(
-            (s[1].line, s[1].codes.clone()),
-            (4, vec!["PT007".to_string(), "PT008".to_string()])
-        );
-    }
 }

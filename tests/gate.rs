@@ -885,3 +885,35 @@ fn a_cluster_finding_stands_when_every_host_has_it_for_the_same_subject() {
         r.stdout
     );
 }
+
+#[test]
+fn a_hash_inside_a_quoted_yaml_string_is_not_a_directive() {
+    let vm = GOOD_VM.replace(
+        "name: good\n",
+        "name: good\nnotes: \"moved from lab # vmlint: ignore PT009 -- no\"\n",
+    );
+    let fixture = format!("{vm}# expect: PT011\n");
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("v.vm.yaml", vm.as_bytes()),
+    ]);
+    let r = compact(t.path(), &[]);
+    assert_eq!(
+        codes(&r.stdout),
+        ["VL002"],
+        "only the unknown key: {}",
+        r.stdout
+    );
+    // nor is an `# expect:` in a string an expectation
+    let f = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        (
+            "v.vm.yaml",
+            fixture
+                .replace("# expect: PT011\n", "notes2: \"# expect: PT011\"\n")
+                .as_bytes(),
+        ),
+    ]);
+    let r = vmlint_in(f.path(), &["test", "."]);
+    assert!(!r.stdout.contains("expected PT011"), "{}", r.stdout);
+}

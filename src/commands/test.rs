@@ -5,63 +5,27 @@
 use super::{ExitStatus, emit, setup};
 use crate::cli::{RuleArgs, TestFormat};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::directives::{self, Expectation};
 use crate::discover::{self, Descriptor};
 use crate::engine;
 use crate::render::{self, Format};
-use crate::source::{FileId, FileKind, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// One `# expect:` code: where the comment is and the line it covers.
-#[derive(Clone, Debug)]
-pub struct Expectation {
-    pub span: Span,
-    pub line: usize,
-    pub code: String,
-}
-
-pub fn expectations(file: FileId, text: &str) -> Vec<Expectation> {
-    let mut out = Vec::new();
-    let mut pending: Vec<Expectation> = Vec::new();
-    let mut offset = 0;
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
-        let start = offset;
-        offset += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let t = line.trim_start();
-        if t.is_empty() {
-            continue;
-        }
-        if !t.starts_with('#') {
-            for mut p in pending.drain(..) {
-                p.line = i + 1;
-                out.push(p);
-            }
-            continue;
-        }
-        let Some(codes) = t
-            .trim_start_matches('#')
-            .trim_start()
-            .strip_prefix("expect:")
-        else {
-            continue;
-        };
-        let at = start + (line.len() - t.len());
-        // `# expect: PT009 -- why`: the reason is not a code
-        let codes = codes.split("--").next().unwrap_or("");
-        for code in codes
-            .split([',', ' '])
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            pending.push(Expectation {
-                span: Span::new(file, at, start + line.len()),
-                line: 0,
-                code: code.to_ascii_uppercase(),
-            });
-        }
+/// The `# expect:` comments of a fixture, from the comment tokens of its
+/// format's own reader (a `#` inside a quoted YAML string is no comment).
+fn expectations(id: FileId, kind: FileKind, text: &std::sync::Arc<str>) -> Vec<Expectation> {
+    if !text.contains("expect:") {
+        return Vec::new();
     }
-    out
+    let tokens = match kind {
+        FileKind::Vmx | FileKind::Vmsd => {
+            crate::model::vmx::parse(id, std::sync::Arc::clone(text)).comments
+        }
+        _ => crate::load::comment_tokens(&crate::yaml::parse(id, text).comments),
+    };
+    directives::read(id, text, &tokens).expectations
 }
 
 /// The result of checking fixtures: what was expected and not found, and
@@ -81,7 +45,7 @@ pub fn verdict(sources: &SourceMap, found: &[Diagnostic]) -> Verdict {
         if !matches!(f.kind, FileKind::Vmx | FileKind::Vmsd | FileKind::Yaml) {
             continue;
         }
-        for e in expectations(id, &f.text) {
+        for e in expectations(id, f.kind, &f.text) {
             expected += 1;
             want.entry((id, e.line, e.code.clone()))
                 .or_default()

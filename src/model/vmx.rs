@@ -7,6 +7,7 @@
 
 use super::{Raw, RawEntry, Sp};
 use crate::diagnostic::{Diagnostic, Severity, codes};
+use crate::directives::{self, CommentToken};
 use crate::source::{FileId, Span};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -18,6 +19,8 @@ pub struct VmxFile {
     pub raw: Raw,
     /// `# vmlint: host=NAME` (or `cluster=NAME`): the name and its span.
     pub placement: Option<(bool, Sp<String>)>,
+    /// Every comment: own-line `#` lines and comments after a value.
+    pub comments: Vec<CommentToken>,
     pub diagnostics: Vec<Diagnostic>,
     /// Hash of the lowercased key → index of its last entry.
     index: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
@@ -141,6 +144,13 @@ pub fn parse(file: FileId, shared: Arc<str>) -> VmxFile {
         ..VmxFile::default()
     };
     let text: &str = &shared;
+    parse_lines(file, text, &mut out);
+    out.placement = directives::read(file, text, &out.comments).placement;
+    out
+}
+
+/// The entries, comments and problems of each line.
+fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
     let mut offset = 0usize;
     for raw_line in text.split_inclusive('\n') {
         let start = offset;
@@ -152,10 +162,10 @@ pub fn parse(file: FileId, shared: Arc<str>) -> VmxFile {
             continue;
         }
         if body.starts_with('#') {
-            if let Some((cluster, at, name)) = placement_comment(line) {
-                let span = Span::new(file, start + at, start + at + name.len());
-                out.placement = Some((cluster, Sp::new(name.to_string(), span)));
-            }
+            out.comments.push(CommentToken {
+                span: Span::new(file, start + lead, start + line.len()),
+                trailing: false,
+            });
             continue;
         }
         let line_span = Span::new(file, start + lead, start + line.len());
@@ -200,12 +210,19 @@ pub fn parse(file: FileId, shared: Arc<str>) -> VmxFile {
             match inner.find('"') {
                 Some(close) => {
                     let rest = inner[close + 1..].trim();
+                    // where `rest` starts in the file
+                    let junk = vstart
+                        + 1
+                        + close
+                        + 1
+                        + (inner[close + 1..].len() - inner[close + 1..].trim_start().len());
+                    if rest.starts_with('#') {
+                        out.comments.push(CommentToken {
+                            span: Span::new(file, junk, junk + rest.len()),
+                            trailing: true,
+                        });
+                    }
                     if !rest.is_empty() && !rest.starts_with('#') {
-                        let junk = vstart
-                            + 1
-                            + close
-                            + 1
-                            + (inner[close + 1..].len() - inner[close + 1..].trim_start().len());
                         out.diagnostics.push(
                             Diagnostic::new(
                                 codes::DOUBTFUL,
@@ -241,6 +258,13 @@ pub fn parse(file: FileId, shared: Arc<str>) -> VmxFile {
         } else {
             // unquoted, as hand-edited files have it; a ` #` starts a comment
             let end = v.find(" #").or_else(|| v.find("\t#")).unwrap_or(v.len());
+            if end < v.len() {
+                let at = vstart + end + 1;
+                out.comments.push(CommentToken {
+                    span: Span::new(file, at, vstart + v.len()),
+                    trailing: true,
+                });
+            }
             let val = v[..end].trim_end();
             (val, Span::new(file, vstart, vstart + val.len()))
         };
@@ -276,25 +300,10 @@ pub fn parse(file: FileId, shared: Arc<str>) -> VmxFile {
                 .then(|| unescape(value).into_boxed_str()),
         });
     }
-    out
 }
 
 fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '_' | '-' | '*' | '[' | ']' | '@')
-}
-
-/// `# vmlint: host=NAME` (or `cluster=NAME`): (is_cluster, offset of the
-/// name in the line, the name).
-fn placement_comment(line: &str) -> Option<(bool, usize, &str)> {
-    let body = line.trim_start().strip_prefix('#')?.trim_start();
-    let rest = body.strip_prefix("vmlint:")?.trim_start();
-    let (cluster, tail) = match rest.strip_prefix("host=") {
-        Some(n) => (false, n),
-        None => (true, rest.strip_prefix("cluster=")?),
-    };
-    let name = tail.split_whitespace().next()?;
-    // every step above only removed a prefix, so `tail` ends the line
-    Some((cluster, line.len() - tail.len(), name))
 }
 
 /// Undoes VMware's `|XX` escapes (`|22` is `"`, `|0A` a newline). A `|`
