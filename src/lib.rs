@@ -11,6 +11,7 @@ pub mod directives;
 pub mod discover;
 pub mod engine;
 pub mod eval;
+pub mod ir;
 pub mod lang;
 pub mod load;
 pub mod model;

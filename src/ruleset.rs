@@ -7,7 +7,7 @@ use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::discover;
 use crate::eval::Compiled;
-use crate::lang::{check, parser};
+use crate::lang::parser;
 use crate::schema::value::{V, Val};
 use crate::source::{FileKind, SourceMap, Span};
 use crate::suggest;
@@ -83,11 +83,19 @@ pub fn load_rules(
         defs.extend(file.defs);
         diags.extend(d);
     }
-    diags.extend(check::check_all(&mut rules, &defs));
-    let mut compiled: Vec<Compiled> = rules.into_iter().map(Compiled::new).collect();
+    // the rules that parsed are checked even when others did not, so that
+    // every mistake is reported at once
+    let mut compiled: Vec<Compiled> = match crate::lang::compile(rules, &defs) {
+        Ok(rules) if diags.is_empty() => rules.into_iter().map(Compiled::new).collect(),
+        Ok(_) => return Err(diags),
+        Err(d) => {
+            diags.extend(d);
+            return Err(diags);
+        }
+    };
     diags.extend(apply_config(&mut compiled, cfg));
     for c in &mut compiled {
-        let fixed = |c: &Compiled, t: &Option<crate::lang::ast::Template>| {
+        let fixed = |c: &Compiled, t: &Option<crate::ir::Template>| {
             t.as_ref().map(|t| Arc::from(crate::eval::describe(c, t)))
         };
         c.help = fixed(c, &c.rule.help);
@@ -158,7 +166,7 @@ fn apply_config(rules: &mut [Compiled], cfg: &Config) -> Vec<Diagnostic> {
         let want =
             p.ty.as_ref()
                 .and_then(|(t, _)| crate::schema::types::from_name(t));
-        let default = crate::eval::literal(&p.default);
+        let default = p.default.clone();
         match param_value(&o.value, want, &default) {
             Ok(v) => {
                 let slot = p.slot;

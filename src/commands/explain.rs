@@ -19,7 +19,7 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
     if let Some(c) = rules.iter().find(|c| c.rule.code.text == code_up) {
         let r = &c.rule;
         let on = match r.target {
-            Some((Target::Host, _)) => "hosts",
+            Target::Host => "hosts",
             _ => "VMs",
         };
         let _ = writeln!(

@@ -6,7 +6,7 @@
 
 use super::{Compiled, run};
 use crate::diagnostic::Diagnostic;
-use crate::lang::ast::Target;
+use crate::ir::Target;
 use crate::model::Vm;
 use crate::model::inventory::Inventory;
 use crate::schema::fields::Ctx;
@@ -31,7 +31,7 @@ impl<'r> Plan<'r> {
         };
         for c in rules {
             match c.rule.target {
-                Some((Target::Host, _)) => plan.per_host.push(c),
+                Target::Host => plan.per_host.push(c),
                 _ if c.rule.info.uses_vms => plan.cross_vm.push(c),
                 _ => plan.per_vm.push(c),
             }

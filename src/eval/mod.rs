@@ -7,7 +7,7 @@
 pub mod driver;
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::lang::ast::*;
+use crate::ir::*;
 use crate::schema::fields::{Ctx, FIELDS};
 use crate::schema::functions;
 use crate::schema::value::{Rec, V, Val, equal};
@@ -30,11 +30,12 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// A rule of the IR, with its parameters at their defaults.
     pub fn new(rule: Rule) -> Compiled {
         let params = rule
             .params
             .iter()
-            .map(|p| (p.slot, literal(&p.default)))
+            .map(|p| (p.slot, p.default.clone()))
             .collect();
         let severity = rule.severity;
         Compiled {
@@ -48,26 +49,9 @@ impl Compiled {
     }
 }
 
-/// The value of a literal expression (parameter defaults).
-pub fn literal(e: &Expr) -> Val<'static> {
-    match &e.kind {
-        ExprKind::Bool(b) => Val::bool(*b, None),
-        ExprKind::Int(i) => Val::new(V::Int(*i), None),
-        ExprKind::Str(s) => Val::new(V::Str(Cow::Owned(s.clone())), None),
-        ExprKind::Unary(UnOp::Neg, x) => match x.kind {
-            ExprKind::Int(i) => Val::new(V::Int(-i), None),
-            _ => Val::null(),
-        },
-        ExprKind::List(items) => {
-            Val::new(V::List(Arc::new(items.iter().map(literal).collect())), None)
-        }
-        _ => Val::null(),
-    }
-}
-
 /// Runs one rule on one subject. `host` is the VM's host for VM rules.
 pub fn run<'a>(
-    c: &Compiled,
+    c: &'a Compiled,
     subject: Val<'a>,
     host: Val<'a>,
     ctx: &Ctx<'a>,
@@ -128,15 +112,13 @@ impl<'a> Eval<'_, 'a> {
         self.budget > 0
     }
 
-    fn steps(&mut self, c: &Compiled, i: usize, out: &mut Vec<Diagnostic>) {
+    fn steps(&mut self, c: &'a Compiled, i: usize, out: &mut Vec<Diagnostic>) {
         let Some(step) = c.rule.steps.get(i) else {
             self.finish(c, out);
             return;
         };
         match step {
-            Step::For {
-                list, filter, slot, ..
-            } => {
+            Step::For { list, filter, slot } => {
                 let l = self.eval(list);
                 let Some(items) = l.as_list() else { return };
                 for item in items.iter() {
@@ -149,7 +131,7 @@ impl<'a> Eval<'_, 'a> {
                     }
                 }
             }
-            Step::Let { value, slot, .. } => {
+            Step::Let { value, slot } => {
                 let v = self.eval(value);
                 self.set(*slot, v);
                 self.steps(c, i + 1, out);
@@ -163,8 +145,8 @@ impl<'a> Eval<'_, 'a> {
     }
 
     /// Evaluates the assertion; when it does not hold, builds the finding.
-    fn finish(&mut self, c: &Compiled, out: &mut Vec<Diagnostic>) {
-        let Some(assert) = &c.rule.assert else { return };
+    fn finish(&mut self, c: &'a Compiled, out: &mut Vec<Diagnostic>) {
+        let assert = &c.rule.assert;
         if self.budget == 0 {
             return;
         }
@@ -231,7 +213,7 @@ impl<'a> Eval<'_, 'a> {
         h.finish()
     }
 
-    pub fn render(&mut self, t: &Template) -> String {
+    pub fn render(&mut self, t: &'a Template) -> String {
         let mut s = String::new();
         for p in &t.parts {
             match p {
@@ -245,31 +227,18 @@ impl<'a> Eval<'_, 'a> {
         s
     }
 
-    fn eval(&mut self, e: &Expr) -> Val<'a> {
+    fn eval(&mut self, e: &'a Expr) -> Val<'a> {
         match &e.kind {
-            ExprKind::Null | ExprKind::Error => Val::null(),
-            ExprKind::Bool(b) => Val::bool(*b, None),
-            ExprKind::Int(i) => Val::new(V::Int(*i), None),
-            ExprKind::Str(s) => match &e.res {
-                Res::Version(v) => Val::new(V::Version(*v), None),
-                Res::Pci(p) => Val::new(V::Pci(*p), None),
-                _ => Val::new(V::Str(Cow::Owned(s.clone())), None),
-            },
-            ExprKind::List(items) => {
+            Kind::Const(v) => share(v),
+            Kind::List(items) => {
                 let vals = items.iter().map(|i| self.eval(i)).collect();
                 Val::new(V::List(Arc::new(vals)), None)
             }
-            ExprKind::Var(_) => match e.res {
-                Res::Slot(s) => self.env.get(s).cloned().unwrap_or_else(Val::null),
-                _ => Val::null(),
-            },
-            ExprKind::Member(base, _) => {
+            Kind::Slot(s) => self.env.get(*s).cloned().unwrap_or_else(Val::null),
+            Kind::Field(base, i) => {
                 let b = self.eval(base);
-                match (&b.v, &e.res) {
-                    (V::Rec(r), Res::Field(i)) => match FIELDS.get(*i) {
-                        Some(f) => (f.get)(*r, self.ctx),
-                        None => Val::null(),
-                    },
+                match (&b.v, FIELDS.get(*i)) {
+                    (V::Rec(r), Some(f)) => (f.get)(*r, self.ctx),
                     // a field of a missing record is missing at the same place
                     _ => Val {
                         v: V::Null,
@@ -278,12 +247,12 @@ impl<'a> Eval<'_, 'a> {
                     },
                 }
             }
-            ExprKind::Index(base, idx) => {
+            Kind::Index(base, idx) => {
                 let b = self.eval(base);
                 let i = self.eval(idx);
                 index(&b, &i)
             }
-            ExprKind::Unary(op, x) => {
+            Kind::Unary(op, x) => {
                 let v = self.eval(x);
                 let r = match (op, &v.v) {
                     // not unknown is unknown
@@ -294,20 +263,31 @@ impl<'a> Eval<'_, 'a> {
                 };
                 Val::new(r, None).at(&v)
             }
-            ExprKind::Binary(op, l, r) => self.binary(*op, l, r),
-            ExprKind::If(c, t, f) => {
+            Kind::Binary {
+                op,
+                left,
+                right,
+                presence,
+            } => self.binary(*op, left, right, *presence),
+            Kind::Matches(l, re) => {
+                let a = self.eval(l);
+                let v = match &a.v {
+                    V::Str(s) => V::Bool(re.is_match(s)),
+                    V::Null => V::Null,
+                    _ => V::Bool(false),
+                };
+                Val::new(v, None).at(&a)
+            }
+            Kind::If(c, t, f) => {
                 if self.eval(c).is_true() {
                     self.eval(t)
                 } else {
                     self.eval(f)
                 }
             }
-            ExprKind::Quant(q, _, list, body) => {
+            Kind::Quant(q, slot, list, body) => {
+                let slot = *slot;
                 let l = self.eval(list);
-                let slot = match e.res {
-                    Res::Slot(s) => s,
-                    _ => return Val::null(),
-                };
                 // shares the list instead of copying it
                 let items: Arc<Vec<Val<'a>>> = match &l.v {
                     V::List(items) => Arc::clone(items),
@@ -350,22 +330,12 @@ impl<'a> Eval<'_, 'a> {
                 };
                 Val::new(v, None).at(&l)
             }
-            ExprKind::Call(_, args) => {
-                let Res::Func(fi) = e.res else {
-                    return Val::null();
-                };
-                let Some(f) = functions::FUNCTIONS.get(fi) else {
+            Kind::Call(fi, args, re) => {
+                let Some(f) = functions::FUNCTIONS.get(*fi) else {
                     return Val::null();
                 };
                 let vals: Vec<Val<'a>> = args.iter().map(|a| self.eval(a)).collect();
-                let re = f
-                    .regex_arg
-                    .and_then(|i| args.get(i))
-                    .and_then(|a| match &a.res {
-                        Res::Regex(r) => Some(r.as_ref()),
-                        _ => None,
-                    });
-                let out = (f.call)(&vals, re);
+                let out = (f.call)(&vals, re.as_deref());
                 match vals.iter().find(|v| v.span.is_some()) {
                     Some(src) if out.span.is_none() => out.at(src),
                     _ => out,
@@ -374,7 +344,7 @@ impl<'a> Eval<'_, 'a> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr) -> Val<'a> {
+    fn binary(&mut self, op: BinOp, l: &'a Expr, r: &'a Expr, presence: bool) -> Val<'a> {
         use BinOp::*;
         let a = self.eval(l);
         match op {
@@ -386,13 +356,12 @@ impl<'a> Eval<'_, 'a> {
         // Kleene logic: a comparison with a missing value is unknown (null),
         // and so is what depends on it; `x == null` and `x != null` ask
         // whether a value is present, and always answer
-        let presence = matches!(l.kind, ExprKind::Null) || matches!(r.kind, ExprKind::Null);
         let unknown = !presence && (a.is_null() || b.is_null());
         match op {
             And if b.is_false() => return Val::bool(false, None).at(&b),
             Or if b.is_true() => return Val::bool(true, None).at(&b),
             And | Or if a.is_null() || b.is_null() => return Val::null().at(&b),
-            Eq | Ne | Lt | Le | Gt | Ge | In | NotIn | Matches if unknown => {
+            Eq | Ne | Lt | Le | Gt | Ge | In | NotIn if unknown => {
                 let src = if a.is_null() { &a } else { &b };
                 return Val::null().at(src);
             }
@@ -427,10 +396,8 @@ impl<'a> Eval<'_, 'a> {
                 };
                 V::Bool(found == (op == In))
             }
-            Matches => match (&a.v, &r.res) {
-                (V::Str(s), Res::Regex(re)) => V::Bool(re.is_match(s)),
-                _ => V::Bool(false),
-            },
+            // lowered to `Kind::Matches`
+            Matches => V::Null,
             Add => match (&a.v, &b.v) {
                 (V::Int(x), V::Int(y)) => x.checked_add(*y).map_or(V::Null, V::Int),
                 (V::Str(x), V::Str(y)) => V::Str(Cow::Owned(format!("{x}{y}"))),
@@ -448,6 +415,18 @@ impl<'a> Eval<'_, 'a> {
             },
         };
         Val::new(v, None).at(src)
+    }
+}
+
+/// A constant of the IR, borrowed for the evaluation instead of copied.
+fn share<'a>(v: &'a Val<'static>) -> Val<'a> {
+    match &v.v {
+        V::Str(s) => Val {
+            v: V::Str(Cow::Borrowed(s.as_ref())),
+            span: v.span,
+            missing: v.missing,
+        },
+        _ => v.clone(),
     }
 }
 

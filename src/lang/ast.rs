@@ -1,26 +1,11 @@
 //! The rule language's syntax tree. Every node keeps its span in the rule
-//! file; the checker fills in `res` (what a name resolved to), which the
-//! evaluator then reads.
+//! file; the checker fills in `res` (what a name resolved to), and
+//! `lower` turns the checked tree into the IR that the evaluator runs.
 
 use crate::diagnostic::Severity;
+pub use crate::ir::{BinOp, Name, Quant, RuleInfo, SLOT_HOST, SLOT_SUBJECT, Target, UnOp};
 use crate::source::Span;
 use std::sync::Arc;
-
-/// Slot of the rule's subject (`vm` or `host`), and of `host` in VM rules.
-pub const SLOT_SUBJECT: usize = 0;
-pub const SLOT_HOST: usize = 1;
-
-#[derive(Clone, Debug)]
-pub struct Name {
-    pub text: String,
-    pub span: Span,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    Vm,
-    Host,
-}
 
 #[derive(Clone, Debug)]
 pub struct Rule {
@@ -42,21 +27,6 @@ pub struct Rule {
     pub related: Vec<(Expr, Template)>,
     /// Filled by the checker.
     pub info: RuleInfo,
-}
-
-/// What the checker learnt about a rule.
-#[derive(Clone, Debug, Default)]
-pub struct RuleInfo {
-    /// Number of variable slots the evaluator needs.
-    pub slots: usize,
-    /// Mentions `host` (evaluated once per candidate host).
-    pub uses_host: bool,
-    /// Reads `host.vms`: a cross-VM rule, run once every VM is loaded.
-    pub uses_vms: bool,
-    /// Reads `raw` or `raw_keys` of a VM.
-    pub uses_raw: bool,
-    /// Reads `raw` of a host.
-    pub uses_host_raw: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -118,68 +88,6 @@ impl Expr {
             res: Res::None,
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnOp {
-    Not,
-    Neg,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinOp {
-    Or,
-    And,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    In,
-    NotIn,
-    Matches,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Mod,
-}
-
-impl BinOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Or => "or",
-            BinOp::And => "and",
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::In => "in",
-            BinOp::NotIn => "not in",
-            BinOp::Matches => "matches",
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-            BinOp::Mod => "%",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Quant {
-    Any,
-    All,
-    None,
-    Count,
-    Sum,
-    /// The first item that satisfies the condition, or null.
-    Find,
-    /// The list of the items that satisfy the condition.
-    Filter,
 }
 
 /// A named predicate: `def uses_directpath(v: vm) = any(...)`, usable by

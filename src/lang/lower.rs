@@ -1,0 +1,145 @@
+//! Lowering: takes a checked rule, gives its IR. Names become slots, field
+//! and function indices; literals become shared constants. Only called on
+//! rules the checker passed (see `compile`).
+
+use crate::ir::{self, Kind};
+use crate::lang::ast::{self, ExprKind, Res};
+use crate::schema::functions::FUNCTIONS;
+use crate::schema::value::{V, Val};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// The IR of a checked rule; `None` for a rule without `on` or `assert`,
+/// which the checker has already reported.
+pub fn rule(r: &ast::Rule) -> Option<ir::Rule> {
+    Some(ir::Rule {
+        code: r.code.clone(),
+        slug: r.slug.clone(),
+        span: r.span,
+        severity: r.severity,
+        summary: r.summary.as_ref().map(template),
+        help: r.help.as_ref().map(template),
+        url: r.url.as_ref().map(template),
+        docs: r.docs.clone(),
+        params: r
+            .params
+            .iter()
+            .map(|p| ir::Param {
+                name: p.name.clone(),
+                ty: p.ty.clone(),
+                default: constant(&p.default).unwrap_or_else(Val::null),
+                slot: p.slot,
+            })
+            .collect(),
+        target: r.target?.0,
+        steps: r.steps.iter().map(step).collect(),
+        assert: expr(r.assert.as_ref()?),
+        at: r.at.as_ref().map(expr),
+        message: r.message.as_ref().map(template),
+        related: r
+            .related
+            .iter()
+            .map(|(e, t)| (expr(e), template(t)))
+            .collect(),
+        info: r.info.clone(),
+    })
+}
+
+fn step(s: &ast::Step) -> ir::Step {
+    match s {
+        ast::Step::For {
+            list, filter, slot, ..
+        } => ir::Step::For {
+            slot: *slot,
+            list: expr(list),
+            filter: filter.as_ref().map(expr),
+        },
+        ast::Step::Let { value, slot, .. } => ir::Step::Let {
+            slot: *slot,
+            value: expr(value),
+        },
+        ast::Step::When(e) => ir::Step::When(expr(e)),
+    }
+}
+
+fn template(t: &ast::Template) -> ir::Template {
+    ir::Template {
+        parts: t
+            .parts
+            .iter()
+            .map(|p| match p {
+                ast::Part::Text(s) => ir::Part::Text(s.clone()),
+                ast::Part::Hole(e) => ir::Part::Hole(expr(e)),
+            })
+            .collect(),
+    }
+}
+
+/// The value of a literal (a parameter default, a constant list), or
+/// `None` for anything that must be evaluated.
+pub fn constant(e: &ast::Expr) -> Option<Val<'static>> {
+    Some(match (&e.kind, &e.res) {
+        (ExprKind::Null, _) => Val::null(),
+        (ExprKind::Bool(b), _) => Val::bool(*b, None),
+        (ExprKind::Int(i), _) => Val::new(V::Int(*i), None),
+        (ExprKind::Str(_), Res::Version(v)) => Val::new(V::Version(*v), None),
+        (ExprKind::Str(_), Res::Pci(p)) => Val::new(V::Pci(*p), None),
+        (ExprKind::Str(s), _) => Val::new(V::Str(Cow::Owned(s.clone())), None),
+        (ExprKind::Unary(ast::UnOp::Neg, x), _) => match x.kind {
+            ExprKind::Int(i) => Val::new(V::Int(i.checked_neg()?), None),
+            _ => return None,
+        },
+        (ExprKind::List(items), _) => {
+            let vals: Option<Vec<Val<'static>>> = items.iter().map(constant).collect();
+            Val::new(V::List(Arc::new(vals?)), None)
+        }
+        _ => return None,
+    })
+}
+
+fn boxed(e: &ast::Expr) -> Box<ir::Expr> {
+    Box::new(expr(e))
+}
+
+fn expr(e: &ast::Expr) -> ir::Expr {
+    let kind = match (&e.kind, &e.res) {
+        _ if !matches!(e.kind, ExprKind::Var(_)) && constant(e).is_some() => {
+            Kind::Const(constant(e).unwrap_or_else(Val::null))
+        }
+        (ExprKind::List(items), _) => Kind::List(items.iter().map(expr).collect()),
+        (ExprKind::Var(_), Res::Slot(s)) => Kind::Slot(*s),
+        (ExprKind::Member(base, _), Res::Field(i)) => Kind::Field(boxed(base), *i),
+        // a field that did not resolve reads as missing at its base
+        (ExprKind::Member(base, _), _) => Kind::Field(boxed(base), usize::MAX),
+        (ExprKind::Index(b, i), _) => Kind::Index(boxed(b), boxed(i)),
+        (ExprKind::Unary(op, x), _) => Kind::Unary(*op, boxed(x)),
+        (ExprKind::Binary(ast::BinOp::Matches, l, r), _) => match &r.res {
+            Res::Regex(re) => Kind::Matches(boxed(l), Arc::clone(re)),
+            _ => Kind::Const(Val::null()),
+        },
+        (ExprKind::Binary(op, l, r), _) => Kind::Binary {
+            op: *op,
+            left: boxed(l),
+            right: boxed(r),
+            presence: matches!(l.kind, ExprKind::Null) || matches!(r.kind, ExprKind::Null),
+        },
+        (ExprKind::Call(_, args), Res::Func(fi)) => {
+            let regex = FUNCTIONS
+                .get(*fi)
+                .and_then(|f| f.regex_arg)
+                .and_then(|i| args.get(i))
+                .and_then(|a| match &a.res {
+                    Res::Regex(r) => Some(Arc::clone(r)),
+                    _ => None,
+                });
+            Kind::Call(*fi, args.iter().map(expr).collect(), regex)
+        }
+        (ExprKind::Quant(q, _, list, body), Res::Slot(s)) => {
+            Kind::Quant(*q, *s, boxed(list), boxed(body))
+        }
+        (ExprKind::If(c, t, f), _) => Kind::If(boxed(c), boxed(t), boxed(f)),
+        // unresolved names and refused subtrees: the checker reported them
+        _ => Kind::Const(Val::null()),
+    };
+    ir::Expr { kind, span: e.span }
+}
