@@ -5,17 +5,25 @@
 pub fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.to_lowercase().chars().collect();
     let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    // one row of the table at a time: `row[j]` is the distance between the
+    // prefix of `a` read so far and the first `j` characters of `b`
+    let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        let mut diagonal = i;
+        let mut left = i + 1;
+        let mut next = Vec::with_capacity(row.len());
+        next.push(left);
+        for (cb, above) in b.iter().zip(row.iter().skip(1)) {
+            let d = (diagonal + usize::from(ca != cb))
+                .min(above + 1)
+                .min(left + 1);
+            next.push(d);
+            diagonal = *above;
+            left = d;
         }
-        std::mem::swap(&mut prev, &mut cur);
+        row = next;
     }
-    prev[b.len()]
+    row.last().copied().unwrap_or(0)
 }
 
 /// The closest candidate within a third of the name's length (at least 2).

@@ -19,7 +19,7 @@ pub fn run(dir: &Path) -> ExitStatus {
         return ExitStatus::Error;
     }
     let text = template(&dir);
-    let path = dir.join(FILE_NAMES[0]);
+    let path = dir.join(crate::config::FILE_NAME);
     // create_new: a file that appeared meanwhile is not overwritten either
     let written = std::fs::OpenOptions::new()
         .write(true)

@@ -58,8 +58,12 @@ pub fn run<'a>(
     out: &mut Vec<Diagnostic>,
 ) {
     let mut env: Vec<Val<'a>> = vec![Val::null(); c.rule.info.slots.max(2)];
-    env[SLOT_SUBJECT] = subject;
-    env[SLOT_HOST] = host;
+    if let Some(s) = env.get_mut(SLOT_SUBJECT) {
+        *s = subject;
+    }
+    if let Some(h) = env.get_mut(SLOT_HOST) {
+        *h = host;
+    }
     for (slot, v) in &c.params {
         if let Some(s) = env.get_mut(*slot) {
             *s = v.clone();

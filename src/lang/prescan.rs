@@ -20,10 +20,12 @@ pub fn split(text: &str) -> (Vec<Range>, Option<Range>) {
     let mut i = 0;
     // a slug such as `my-rule` holds the word too: `-` joins words
     let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-    while i < bytes.len() {
-        match bytes[i] {
+    let at = |k: usize| bytes.get(k).copied().unwrap_or(0);
+    let before = |k: usize| k.checked_sub(1).map_or(0, at);
+    while let Some(&b) = bytes.get(i) {
+        match b {
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while i < bytes.len() && at(i) != b'\n' {
                     i += 1;
                 }
             }
@@ -32,10 +34,12 @@ pub fn split(text: &str) -> (Vec<Range>, Option<Range>) {
             b'}' => depth = depth.saturating_sub(1),
             b'r' | b'd'
                 if depth == 0
-                    && (text[i..].starts_with("rule") || text[i..].starts_with("def"))
-                    && (i == 0 || !ident(bytes[i - 1]))
+                    && (text
+                        .get(i..)
+                        .is_some_and(|t| t.starts_with("rule") || t.starts_with("def")))
+                    && (i == 0 || !ident(before(i)))
                     && !bytes
-                        .get(i + if bytes[i] == b'r' { 4 } else { 3 })
+                        .get(i + if b == b'r' { 4 } else { 3 })
                         .is_some_and(|b| ident(*b)) =>
             {
                 starts.push(i);
@@ -56,16 +60,20 @@ pub fn split(text: &str) -> (Vec<Range>, Option<Range>) {
 
 /// Index just before the end of the string literal starting at `i`.
 fn skip_string(bytes: &[u8], i: usize) -> usize {
-    if bytes[i..].starts_with(b"\"\"\"") {
+    let from = |k: usize| bytes.get(k..).unwrap_or(&[]);
+    if from(i).starts_with(b"\"\"\"") {
         let mut j = i + 3;
-        while j < bytes.len() && !bytes[j..].starts_with(b"\"\"\"") {
+        while j < bytes.len() && !from(j).starts_with(b"\"\"\"") {
             j += 1;
         }
         return (j + 2).min(bytes.len());
     }
     let mut j = i + 1;
-    while j < bytes.len() && bytes[j] != b'"' && bytes[j] != b'\n' {
-        if bytes[j] == b'\\' {
+    while let Some(&c) = bytes.get(j) {
+        if c == b'"' || c == b'\n' {
+            break;
+        }
+        if c == b'\\' {
             j += 1;
         }
         j += 1;
@@ -95,12 +103,12 @@ pub fn too_deep(file: FileId, chunk: &str, base: usize) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
+    let at = |k: usize| bytes.get(k).copied().unwrap_or(0);
+    while let Some(&b) = bytes.get(i) {
         let mut is_prefix = false;
         match b {
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while i < bytes.len() && at(i) != b'\n' {
                     i += 1;
                 }
             }
@@ -108,8 +116,8 @@ pub fn too_deep(file: FileId, chunk: &str, base: usize) -> Option<Diagnostic> {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             b'-' => is_prefix = true,
-            b'n' if chunk[i..].starts_with("not")
-                && (i == 0 || !ident(bytes[i - 1]))
+            b'n' if chunk.get(i..).is_some_and(|t| t.starts_with("not"))
+                && (i == 0 || !ident(i.checked_sub(1).map_or(0, at)))
                 && !bytes.get(i + 3).is_some_and(|c| ident(*c)) =>
             {
                 is_prefix = true;

@@ -54,7 +54,7 @@ impl Version {
             {
                 return None;
             }
-            parts[i] = digits.parse().ok()?;
+            *parts.get_mut(i)? = digits.parse().ok()?;
             n = i + 1;
         }
         if n < 1 {

@@ -315,8 +315,8 @@ pub fn unescape(value: &str) -> String {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'|'
+    while let Some(&c) = bytes.get(i) {
+        if c == b'|'
             && let Some(hex) = value.get(i + 1..i + 3)
             && let Ok(b) = u8::from_str_radix(hex, 16)
         {
@@ -324,7 +324,7 @@ pub fn unescape(value: &str) -> String {
             i += 3;
             continue;
         }
-        out.push(bytes[i]);
+        out.push(c);
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()

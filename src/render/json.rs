@@ -26,12 +26,12 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
         .map(|d| {
             let p = position(sources, &d.primary);
             json!({
-                "path": p["path"],
+                "path": p.get("path"),
                 "code": d.code,
                 "severity": d.severity.as_str(),
                 "message": d.message,
-                "start": p["start"],
-                "end": p["end"],
+                "start": p.get("start"),
+                "end": p.get("end"),
                 "label": d.primary.message,
                 "related": d.related.iter().map(|l| position(sources, l)).collect::<Vec<_>>(),
                 "help": d.help.as_deref(),

@@ -41,6 +41,13 @@ fn location(sources: &SourceMap, label: &Label) -> Value {
     })
 }
 
+/// Adds a member to a JSON object (built by `json!`, so always an object).
+fn set(obj: &mut Value, key: &str, value: Value) {
+    if let Some(o) = obj.as_object_mut() {
+        o.insert(key.to_string(), value);
+    }
+}
+
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -70,10 +77,10 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "defaultConfiguration": { "level": level(d.severity) },
             });
             if let Some(u) = &d.url {
-                r["helpUri"] = json!(u.as_ref());
+                set(&mut r, "helpUri", json!(u.as_ref()));
             }
             if let Some(h) = &d.help {
-                r["help"] = json!({ "text": h.as_ref() });
+                set(&mut r, "help", json!({ "text": h.as_ref() }));
             }
             r
         })
@@ -93,8 +100,8 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "locations": [location(sources, &d.primary)],
                 "relatedLocations": d.related.iter().enumerate().map(|(i, l)| {
                     let mut loc = location(sources, l);
-                    loc["id"] = json!(i + 1);
-                    loc["message"] = json!({ "text": if l.message.is_empty() { "related" } else { l.message.as_str() } });
+                    set(&mut loc, "id", json!(i + 1));
+                    set(&mut loc, "message", json!({ "text": if l.message.is_empty() { "related" } else { l.message.as_str() } }));
                     loc
                 }).collect::<Vec<_>>(),
                 "partialFingerprints": { "vmlint/v1": fingerprint(d, sources) },

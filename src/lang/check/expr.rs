@@ -60,10 +60,11 @@ impl Checker<'_> {
             ExprKind::Member(base, field) => {
                 let bt = self.expr(base);
                 match bt {
-                    Ty::Rec(r) => match schema::lookup(r, &field.text) {
-                        Some(i) => {
+                    Ty::Rec(r) => match schema::lookup(r, &field.text)
+                        .and_then(|i| Some((i, *schema::FIELDS.get(i)?)))
+                    {
+                        Some((i, f)) => {
                             e.res = Res::Field(i);
-                            let f = &schema::FIELDS[i];
                             self.uses_vms |= f.name == "vms";
                             let raw = f.name == "raw" || f.name == "raw_keys";
                             self.uses_raw |= raw && r == RecTy::Vm;
@@ -250,7 +251,9 @@ impl Checker<'_> {
                     return Ty::Any;
                 };
                 e.res = Res::Func(fi);
-                let f = &FUNCTIONS[fi];
+                let Some(f) = FUNCTIONS.get(fi) else {
+                    return Ty::Any;
+                };
                 if args.len() != f.params.len() {
                     self.err(
                         codes::RULE_TYPE,
