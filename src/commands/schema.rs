@@ -5,7 +5,7 @@
 use super::{ExitStatus, emit};
 use crate::schema::fields::FIELDS;
 use crate::schema::functions::FUNCTIONS;
-use crate::schema::types::Ty;
+use crate::schema::types::{RecTy, Ty};
 use std::fmt::Write;
 
 pub fn markdown() -> String {
@@ -21,10 +21,32 @@ pub fn markdown() -> String {
             "coredump" => "host.coredump",
             other => other,
         };
+        let quoted = |keys: &[&str]| -> String {
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let vmx = match f.vmx {
+            [] => "-".to_string(),
+            ["*"] => "every key".to_string(),
+            keys => quoted(keys),
+        };
+        let yaml = if f.yaml.is_empty() {
+            "-".to_string()
+        } else {
+            quoted(&[f.yaml])
+        };
+        // hosts have no .vmx: their column names the YAML key only
+        let source = if matches!(f.on, RecTy::Host | RecTy::HostPci | RecTy::Coredump) {
+            yaml
+        } else {
+            format!("{vmx} / {yaml}")
+        };
         let _ = writeln!(
             out,
-            "| `{owner}.{}` | {} | {} | {} |",
-            f.name, f.ty, f.source, f.doc
+            "| `{owner}.{}` | {} | {source} | {} |",
+            f.name, f.ty, f.doc
         );
     }
     out.push_str("\n| function | arguments | result | meaning |\n|---|---|---|---|\n");

@@ -7,9 +7,12 @@ use super::{
 };
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::schema::enums::Enum;
+use crate::schema::fields::yaml_keys;
+use crate::schema::types::RecTy;
 use crate::source::{FileId, Span};
 use crate::suggest;
 use crate::yaml::{Node, NodeKind};
+use std::sync::LazyLock;
 
 /// What a YAML document describes.
 pub enum Doc {
@@ -19,54 +22,18 @@ pub enum Doc {
     Other,
 }
 
-const VM_KEYS: &[&str] = &[
-    "kind",
-    "name",
-    "host",
-    "cluster",
-    "hardware_version",
-    "firmware",
-    "memory_mb",
-    "memory_reservation_mb",
-    "memory_reservation",
-    "mmio64",
-    "passthrough",
-    "snapshots",
-    "power_state",
-    "migration",
-    "fault_tolerance",
-    "ha",
-    "hot_add",
-];
-const DEVICE_KEYS: &[&str] = &[
-    "address",
-    "vendor_id",
-    "device_id",
-    "vgpu",
-    "system_id",
-    "allowed_devices",
-    "name",
-];
-const HOST_KEYS: &[&str] = &[
-    "kind",
-    "name",
-    "cluster",
-    "esxi_version",
-    "iommu",
-    "boot_device",
-    "coredump",
-    "system_id",
-    "pci",
-];
-const PCI_KEYS: &[&str] = &[
-    "address",
-    "vendor_id",
-    "device_id",
-    "class",
-    "name",
-    "passthrough",
-    "mmio_gb",
-];
+// what each record may hold: the field table's YAML keys, and the keys
+// this loader reads besides (`kind`, and placement, which is no field)
+static VM_KEYS: LazyLock<Vec<&str>> =
+    LazyLock::new(|| yaml_keys(RecTy::Vm, &["kind", "host", "cluster"]));
+// `name` labels a device for people; no rule reads it
+static DEVICE_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Device, &["name"]));
+static HOST_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Host, &["kind"]));
+static PCI_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::HostPci, &[]));
+static MMIO64_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Mmio64, &[]));
+static MIGRATION_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Migration, &[]));
+static HOT_ADD_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::HotAdd, &[]));
+static COREDUMP_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Coredump, &[]));
 
 /// Reads one document. `default_kind` comes from the file name
 /// (`*.vm.yaml`, `*.host.yaml`) and is used when `kind` is absent.
@@ -116,7 +83,7 @@ pub fn load(
 
 fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
     let mut vm = Vm::new(file, node.span, Format::Yaml);
-    for (k, v) in r.entries(node, VM_KEYS, "VM") {
+    for (k, v) in r.entries(node, &VM_KEYS, "VM") {
         match k {
             "name" => vm.name = r.string(v),
             "host" => vm.placement = r.string(v).map_or(Placement::Unplaced, Placement::Host),
@@ -129,7 +96,7 @@ fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
                 vm.memory_reservation_all = r.choice(v, &["all"]).map(|s| Sp::new(true, s.span));
             }
             "mmio64" => {
-                for (k, v) in r.entries(v, &["enabled", "size_gb"], "mmio64") {
+                for (k, v) in r.entries(v, &MMIO64_KEYS, "mmio64") {
                     match k {
                         "enabled" => vm.mmio64_enabled = r.bool(v),
                         _ => vm.mmio64_size_gb = r.int(v),
@@ -150,7 +117,7 @@ fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
             }
             "power_state" => vm.power_state = r.choice(v, Enum::PowerState.values()),
             "migration" => {
-                for (k, v) in r.entries(v, &["vmotion", "drs_automation"], "migration") {
+                for (k, v) in r.entries(v, &MIGRATION_KEYS, "migration") {
                     match k {
                         "vmotion" => vm.vmotion = r.bool(v),
                         _ => vm.drs_automation = r.choice(v, Enum::DrsAutomation.values()),
@@ -160,7 +127,7 @@ fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
             "fault_tolerance" => vm.fault_tolerance = r.bool(v),
             "ha" => vm.ha = r.bool(v),
             "hot_add" => {
-                for (k, v) in r.entries(v, &["cpu", "memory"], "hot_add") {
+                for (k, v) in r.entries(v, &HOT_ADD_KEYS, "hot_add") {
                     match k {
                         "cpu" => vm.hot_add_cpu = r.bool(v),
                         _ => vm.hot_add_memory = r.bool(v),
@@ -183,7 +150,7 @@ fn read_device(item: &Node, index: usize, r: &mut Reader) -> Option<Device> {
         );
         return None;
     }
-    for (k, v) in r.entries(item, DEVICE_KEYS, "passthrough device") {
+    for (k, v) in r.entries(item, &DEVICE_KEYS, "passthrough device") {
         match k {
             "address" => d.address = r.address(v),
             "vendor_id" => d.vendor_id = r.id(v),
@@ -213,7 +180,7 @@ fn read_host(file: FileId, node: &Node, r: &mut Reader) -> Host {
         pci_span: None,
         raw: Raw::default(),
     };
-    for (k, v) in r.entries(node, HOST_KEYS, "host") {
+    for (k, v) in r.entries(node, &HOST_KEYS, "host") {
         match k {
             "name" => h.name = r.string(v),
             "cluster" => h.cluster = r.string(v),
@@ -222,7 +189,7 @@ fn read_host(file: FileId, node: &Node, r: &mut Reader) -> Host {
             "boot_device" => h.boot_device = r.choice(v, Enum::BootDevice.values()),
             "coredump" => {
                 h.coredump_span = Some(v.span);
-                for (_, v) in r.entries(v, &["transport"], "coredump") {
+                for (_, v) in r.entries(v, &COREDUMP_KEYS, "coredump") {
                     h.coredump_transport = r.choice(v, Enum::CoredumpTransport.values());
                 }
             }
@@ -256,7 +223,7 @@ fn read_pci(item: &Node, r: &mut Reader) -> HostPci {
         passthrough: None,
         mmio_gb: None,
     };
-    for (k, v) in r.entries(item, PCI_KEYS, "PCI device") {
+    for (k, v) in r.entries(item, &PCI_KEYS, "PCI device") {
         match k {
             "address" => p.address = r.address(v),
             "vendor_id" => p.vendor_id = r.id(v),

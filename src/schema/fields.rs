@@ -23,14 +23,39 @@ pub struct FieldDef {
     pub on: RecTy,
     pub name: &'static str,
     pub ty: Ty,
-    /// Where it comes from: `.vmx` key / YAML key.
-    pub source: &'static str,
+    /// The `.vmx` keys it is read from (`pciPassthruN.id`: every group N;
+    /// `*`: every key); empty where a `.vmx` does not say it.
+    pub vmx: &'static [&'static str],
+    /// Its key in a YAML descriptor, within its record (`mmio64` of a VM,
+    /// `enabled` of `mmio64`); empty where YAML does not give it.
+    pub yaml: &'static str,
     pub doc: &'static str,
     pub get: Getter,
 }
 
 pub fn lookup(on: RecTy, name: &str) -> Option<usize> {
     FIELDS.iter().position(|f| f.on == on && f.name == name)
+}
+
+/// The `.vmx` keys of a field, as the table declares them.
+pub fn vmx_keys(on: RecTy, name: &str) -> &'static [&'static str] {
+    FIELDS
+        .iter()
+        .find(|f| f.on == on && f.name == name)
+        .map_or(&[], |f| f.vmx)
+}
+
+/// The YAML keys of a record, as the table declares them, and the keys a
+/// loader reads besides (placement, `kind`): what a YAML descriptor of it
+/// may hold.
+pub fn yaml_keys(on: RecTy, besides: &[&'static str]) -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = besides.to_vec();
+    for f in FIELDS.iter().filter(|f| f.on == on && !f.yaml.is_empty()) {
+        if !keys.contains(&f.yaml) {
+            keys.push(f.yaml);
+        }
+    }
+    keys
 }
 
 pub fn names(on: RecTy) -> impl Iterator<Item = &'static str> {
@@ -42,12 +67,13 @@ pub static FIELDS: LazyLock<Vec<&'static FieldDef>> =
     LazyLock::new(|| vm::FIELDS.iter().chain(host::FIELDS).collect());
 
 macro_rules! field {
-    ($on:ident, $name:literal, $ty:expr, $src:literal, $doc:literal, |$r:ident, $ctx:ident| $body:expr) => {
+    ($on:ident, $name:literal, $ty:expr, vmx [$($vmx:literal),*], yaml $yaml:literal, $doc:literal, |$r:ident, $ctx:ident| $body:expr) => {
         FieldDef {
             on: RecTy::$on,
             name: $name,
             ty: $ty,
-            source: $src,
+            vmx: &[$($vmx),*],
+            yaml: $yaml,
             doc: $doc,
             get: {
                 fn get<'a>($r: Rec<'a>, $ctx: &Ctx<'a>) -> Val<'a> {

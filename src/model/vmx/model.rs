@@ -5,6 +5,8 @@
 use super::{VmxFile, parse_bool};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::model::{Device, Format, Placement, RawEntry, Sp, Vm, pci};
+use crate::schema::fields::vmx_keys;
+use crate::schema::types::RecTy;
 use crate::source::{FileId, Span};
 use std::collections::BTreeMap;
 
@@ -15,6 +17,17 @@ struct Typed<'a> {
 }
 
 impl Typed<'_> {
+    /// The key a field is read from: the first of the table's keys for it
+    /// that the file has (`sched.mem.min`, else `sched.mem.minSize`).
+    fn key(&self, on: RecTy, field: &str) -> &'static str {
+        let keys = vmx_keys(on, field);
+        keys.iter()
+            .find(|k| self.file.get(k).is_some())
+            .or(keys.first())
+            .copied()
+            .unwrap_or("")
+    }
+
     fn str(&self, key: &str) -> Option<Sp<String>> {
         self.file.get(key).map(|e| self.file.value_sp(e))
     }
@@ -138,23 +151,21 @@ pub fn to_vm(
         file: &vmx,
         diags: Vec::new(),
     };
-    vm.name = t.str("displayName");
-    vm.hardware_version = t.int("virtualHW.version");
+    // each key as the field table declares it
+    use RecTy::{HotAdd, Mmio64, Vm as V};
+    vm.name = t.str(t.key(V, "name"));
+    vm.hardware_version = t.int(t.key(V, "hardware_version"));
     vm.firmware = t
-        .str("firmware")
+        .str(t.key(V, "firmware"))
         .map(|s| Sp::new(s.value.trim().to_ascii_lowercase(), s.span));
-    vm.memory_mb = t.int("memSize");
-    vm.memory_reservation_mb = if vmx.get("sched.mem.min").is_some() {
-        t.int("sched.mem.min")
-    } else {
-        t.int("sched.mem.minSize")
-    };
-    vm.memory_reservation_all = t.bool("sched.mem.pin");
-    vm.mmio64_enabled = t.bool("pciPassthru.use64bitMMIO");
-    vm.mmio64_size_gb = t.int("pciPassthru.64bitMMIOSizeGB");
-    vm.hot_add_cpu = t.bool("vcpu.hotadd");
-    vm.hot_add_memory = t.bool("mem.hotadd");
-    if let Some(s) = vmx.get("checkpoint.vmState")
+    vm.memory_mb = t.int(t.key(V, "memory_mb"));
+    vm.memory_reservation_mb = t.int(t.key(V, "memory_reservation_mb"));
+    vm.memory_reservation_all = t.bool(t.key(V, "memory_reservation_all"));
+    vm.mmio64_enabled = t.bool(t.key(Mmio64, "enabled"));
+    vm.mmio64_size_gb = t.int(t.key(Mmio64, "size_gb"));
+    vm.hot_add_cpu = t.bool(t.key(HotAdd, "cpu"));
+    vm.hot_add_memory = t.bool(t.key(HotAdd, "memory"));
+    if let Some(s) = vmx.get(t.key(V, "power_state"))
         && !vmx.value(s).trim().is_empty()
     {
         vm.power_state = Some(Sp::new("suspended".to_string(), s.value));

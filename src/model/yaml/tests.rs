@@ -101,3 +101,31 @@ fn files_without_a_kind_are_not_descriptors() {
     assert!(matches!(docs[0], Doc::Other));
     assert!(diags.is_empty());
 }
+
+#[test]
+fn the_loader_reads_every_yaml_key_the_field_table_declares() {
+    use crate::schema::fields::FIELDS;
+    use crate::schema::types::RecTy;
+    // each key of the table, in its record, must not be an unknown key
+    for f in FIELDS.iter().filter(|f| !f.yaml.is_empty()) {
+        let (kind, text) = match f.on {
+            RecTy::Vm => ("vm", format!("{}: null\n", f.yaml)),
+            RecTy::Mmio64 => ("vm", format!("mmio64: {{ {}: null }}\n", f.yaml)),
+            RecTy::Migration => ("vm", format!("migration: {{ {}: null }}\n", f.yaml)),
+            RecTy::HotAdd => ("vm", format!("hot_add: {{ {}: null }}\n", f.yaml)),
+            RecTy::Device => ("vm", format!("passthrough:\n  - {}: null\n", f.yaml)),
+            RecTy::Host => ("host", format!("{}: null\n", f.yaml)),
+            RecTy::Coredump => ("host", format!("coredump: {{ {}: null }}\n", f.yaml)),
+            RecTy::HostPci => ("host", format!("pci:\n  - {}: null\n", f.yaml)),
+        };
+        let doc = format!("kind: {kind}\nname: x\n{text}");
+        let (_, diags) = load_all(&doc, None);
+        assert!(
+            diags.iter().all(|d| !d.message.contains("unknown")),
+            "`{}` of {:?} is not read: {:?}",
+            f.yaml,
+            f.on,
+            diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+        );
+    }
+}

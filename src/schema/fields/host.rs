@@ -10,7 +10,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "name",
         Ty::Str,
-        "name",
+        vmx [],
+        yaml "name",
         "the host's name",
         |r, c| match r {
             Rec::Host(_, h) => string(&h.name, h.span),
@@ -21,7 +22,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "cluster",
         Ty::Str,
-        "cluster",
+        vmx [],
+        yaml "cluster",
         "the host's cluster",
         |r, c| match r {
             Rec::Host(_, h) => string(&h.cluster, h.span),
@@ -32,7 +34,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "esxi_version",
         Ty::Version,
-        "esxi_version",
+        vmx [],
+        yaml "esxi_version",
         "the ESXi release, such as 8.0.2 (8.0 U2)",
         |r, c| match r {
             Rec::Host(_, h) => h
@@ -49,7 +52,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "iommu",
         Ty::Enum(Enum::Iommu),
-        "iommu",
+        vmx [],
+        yaml "iommu",
         "VT-d / AMD-Vi in the BIOS: `enabled` or `disabled`",
         |r, c| match r {
             Rec::Host(_, h) => string(&h.iommu, h.span),
@@ -60,7 +64,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "boot_device",
         Ty::Enum(Enum::BootDevice),
-        "boot_device",
+        vmx [],
+        yaml "boot_device",
         "`usb`, `sd`, `disk`, `san` or `pxe`",
         |r, c| match r {
             Rec::Host(_, h) => string(&h.boot_device, h.span),
@@ -71,7 +76,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "coredump",
         Ty::Rec(RecTy::Coredump),
-        "coredump",
+        vmx [],
+        yaml "coredump",
         "where the active coredump partition lives",
         |r, c| match r {
             Rec::Host(_, h) => Val::new(
@@ -85,7 +91,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "system_id",
         Ty::Str,
-        "system_id",
+        vmx [],
+        yaml "system_id",
         "the host's system UUID",
         |r, c| match r {
             Rec::Host(_, h) => string(&h.system_id, h.span),
@@ -96,7 +103,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "pci",
         Ty::List(Elem::Rec(RecTy::HostPci)),
-        "pci",
+        vmx [],
+        yaml "pci",
         "the host's PCI devices; `host.pci[dev.address]` looks one up",
         |r, c| match r {
             Rec::Host(_, h) => list(
@@ -113,7 +121,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "vms",
         Ty::List(Elem::Rec(RecTy::Vm)),
-        "-",
+        vmx [],
+        yaml "",
         "the VMs placed on this host (by `host`, not by `cluster`)",
         |r, c| match r {
             Rec::Host(i, h) => list(
@@ -140,7 +149,8 @@ pub static FIELDS: &[FieldDef] = &[
         Host,
         "raw",
         Ty::Raw,
-        "every key",
+        vmx [],
+        yaml "",
         "every key as written",
         |r, c| match r {
             Rec::Host(_, h) => Val::new(V::Raw(&h.raw), Some(h.span)),
@@ -151,7 +161,8 @@ pub static FIELDS: &[FieldDef] = &[
         Coredump,
         "transport",
         Ty::Enum(Enum::CoredumpTransport),
-        "coredump.transport",
+        vmx [],
+        yaml "transport",
         "`usb`, `sd`, `disk`, `network`, `file` or `none`",
         |r, c| match r {
             Rec::Coredump(h) => string(&h.coredump_transport, h.coredump_span.unwrap_or(h.span)),
@@ -162,7 +173,8 @@ pub static FIELDS: &[FieldDef] = &[
         HostPci,
         "address",
         Ty::Pci,
-        "pci[].address",
+        vmx [],
+        yaml "address",
         "the PCI address",
         |r, c| match r {
             Rec::HostPci(p) => p
@@ -179,7 +191,8 @@ pub static FIELDS: &[FieldDef] = &[
         HostPci,
         "vendor_id",
         Ty::Int,
-        "pci[].vendor_id",
+        vmx [],
+        yaml "vendor_id",
         "the PCI vendor id",
         |r, c| match r {
             Rec::HostPci(p) => int(&p.vendor_id, p.span),
@@ -190,7 +203,8 @@ pub static FIELDS: &[FieldDef] = &[
         HostPci,
         "device_id",
         Ty::Int,
-        "pci[].device_id",
+        vmx [],
+        yaml "device_id",
         "the PCI device id",
         |r, c| match r {
             Rec::HostPci(p) => int(&p.device_id, p.span),
@@ -201,7 +215,8 @@ pub static FIELDS: &[FieldDef] = &[
         HostPci,
         "class",
         Ty::Int,
-        "pci[].class",
+        vmx [],
+        yaml "class",
         "the PCI class code (`0x0c03` is a USB controller)",
         |r, c| match r {
             Rec::HostPci(p) => int(&p.class, p.span),
@@ -212,7 +227,8 @@ pub static FIELDS: &[FieldDef] = &[
         HostPci,
         "class_name",
         Ty::Enum(Enum::PciClass),
-        "pci[].class",
+        vmx [],
+        yaml "class",
         "the class by name: `usb`, `display`, `network`, `storage`...",
         |r, c| match r {
             Rec::HostPci(p) => string(&p.class_name, p.span),
@@ -223,7 +239,8 @@ pub static FIELDS: &[FieldDef] = &[
         HostPci,
         "name",
         Ty::Str,
-        "pci[].name",
+        vmx [],
+        yaml "name",
         "the device's name",
         |r, c| match r {
             Rec::HostPci(p) => string(&p.name, p.span),
@@ -234,7 +251,8 @@ pub static FIELDS: &[FieldDef] = &[
         HostPci,
         "passthrough",
         Ty::Enum(Enum::Passthrough),
-        "pci[].passthrough",
+        vmx [],
+        yaml "passthrough",
         "`enabled` (available for passthrough), `disabled` or `unsupported`",
         |r, c| match r {
             Rec::HostPci(p) => string(&p.passthrough, p.span),
@@ -245,7 +263,8 @@ pub static FIELDS: &[FieldDef] = &[
         HostPci,
         "mmio_gb",
         Ty::Int,
-        "pci[].mmio_gb",
+        vmx [],
+        yaml "mmio_gb",
         "the size of the device's memory regions (BARs) in GB",
         |r, c| match r {
             Rec::HostPci(p) => int(&p.mmio_gb, p.span),

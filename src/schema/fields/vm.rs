@@ -13,7 +13,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "name",
         Ty::Str,
-        "displayName / name",
+        vmx ["displayName"],
+        yaml "name",
         "the VM's name",
         |r, c| match r {
             Rec::Vm(_, vm) => string(&vm.name, vm.span),
@@ -24,7 +25,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "format",
         Ty::Enum(Enum::Format),
-        "-",
+        vmx [],
+        yaml "",
         "`vmx` or `yaml`",
         |r, c| match r {
             Rec::Vm(_, vm) => text(
@@ -42,7 +44,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "hardware_version",
         Ty::Int,
-        "virtualHW.version / hardware_version",
+        vmx ["virtualHW.version"],
+        yaml "hardware_version",
         "the virtual hardware version (`vmx-NN`)",
         |r, c| match r {
             Rec::Vm(_, vm) => int(&vm.hardware_version, vm.span),
@@ -53,7 +56,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "firmware",
         Ty::Enum(Enum::Firmware),
-        "firmware / firmware",
+        vmx ["firmware"],
+        yaml "firmware",
         "`bios` or `efi`; absent means `bios`",
         |r, c| match r {
             Rec::Vm(_, vm) => match &vm.firmware {
@@ -71,7 +75,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "memory_mb",
         Ty::Int,
-        "memSize / memory_mb",
+        vmx ["memSize"],
+        yaml "memory_mb",
         "configured memory in MB",
         |r, c| match r {
             Rec::Vm(_, vm) => int(&vm.memory_mb, vm.span),
@@ -82,7 +87,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "memory_reservation_mb",
         Ty::Int,
-        "sched.mem.min (or sched.mem.minSize) / memory_reservation_mb",
+        vmx ["sched.mem.min", "sched.mem.minSize"],
+        yaml "memory_reservation_mb",
         "reserved memory in MB",
         |r, c| match r {
             Rec::Vm(_, vm) => int(&vm.memory_reservation_mb, vm.span),
@@ -93,7 +99,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "memory_reservation_all",
         Ty::Bool,
-        "sched.mem.pin / memory_reservation: all",
+        vmx ["sched.mem.pin"],
+        yaml "memory_reservation",
         "all guest memory is reserved (locked); absent means false, as in ESXi",
         |r, c| match r {
             Rec::Vm(_, vm) => switch(&vm.memory_reservation_all, vm.span),
@@ -104,7 +111,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "passthrough",
         Ty::List(Elem::Rec(RecTy::Device)),
-        "pciPassthruN.* with present = TRUE / passthrough",
+        vmx ["pciPassthruN.*"],
+        yaml "passthrough",
         "the passthrough devices",
         |r, c| match r {
             Rec::Vm(_, vm) => list(
@@ -121,7 +129,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "mmio64",
         Ty::Rec(RecTy::Mmio64),
-        "pciPassthru.use64bitMMIO, pciPassthru.64bitMMIOSizeGB / mmio64",
+        vmx ["pciPassthru.use64bitMMIO", "pciPassthru.64bitMMIOSizeGB"],
+        yaml "mmio64",
         "64-bit MMIO settings",
         |r, c| match r {
             Rec::Vm(_, vm) => Val::new(V::Rec(Rec::Mmio64(vm)), Some(vm.span)),
@@ -132,7 +141,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "snapshots",
         Ty::List(Elem::Str),
-        "delta disks (-NNNNNN.vmdk) and the .vmsd / snapshots",
+        vmx ["scsiX:Y.fileName", "sataX:Y.fileName", "nvmeX:Y.fileName", "ideX:Y.fileName"],
+        yaml "snapshots",
         "the VM's snapshots",
         |r, c| match r {
             Rec::Vm(_, vm) => list(
@@ -149,7 +159,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "power_state",
         Ty::Enum(Enum::PowerState),
-        "checkpoint.vmState (non-empty: suspended) / power_state",
+        vmx ["checkpoint.vmState"],
+        yaml "power_state",
         "`poweredOn`, `poweredOff` or `suspended`",
         |r, c| match r {
             Rec::Vm(_, vm) => string(&vm.power_state, vm.span),
@@ -160,7 +171,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "migration",
         Ty::Rec(RecTy::Migration),
-        "- / migration",
+        vmx [],
+        yaml "migration",
         "vMotion and DRS settings",
         |r, c| match r {
             Rec::Vm(_, vm) => Val::new(V::Rec(Rec::Migration(vm)), Some(vm.span)),
@@ -171,7 +183,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "fault_tolerance",
         Ty::Bool,
-        "- / fault_tolerance",
+        vmx [],
+        yaml "fault_tolerance",
         "vSphere Fault Tolerance is on",
         |r, c| match r {
             Rec::Vm(_, vm) => boolean(&vm.fault_tolerance, vm.span),
@@ -182,7 +195,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "ha",
         Ty::Bool,
-        "- / ha",
+        vmx [],
+        yaml "ha",
         "vSphere HA restarts the VM",
         |r, c| match r {
             Rec::Vm(_, vm) => boolean(&vm.ha, vm.span),
@@ -193,7 +207,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "hot_add",
         Ty::Rec(RecTy::HotAdd),
-        "vcpu.hotadd, mem.hotadd / hot_add",
+        vmx ["vcpu.hotadd", "mem.hotadd"],
+        yaml "hot_add",
         "CPU and memory hot add",
         |r, c| match r {
             Rec::Vm(_, vm) => Val::new(V::Rec(Rec::HotAdd(vm)), Some(vm.span)),
@@ -204,7 +219,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "raw",
         Ty::Raw,
-        "every key",
+        vmx ["*"],
+        yaml "",
         "every key as written: `vm.raw[\"sched.mem.pin\"]`",
         |r, c| match r {
             Rec::Vm(_, vm) => Val::new(V::Raw(&vm.raw), Some(vm.span)),
@@ -215,7 +231,8 @@ pub static FIELDS: &[FieldDef] = &[
         Vm,
         "raw_keys",
         Ty::List(Elem::Str),
-        "every key",
+        vmx ["*"],
+        yaml "",
         "every key as written, each at its own span",
         |r, c| match r {
             Rec::Vm(_, vm) => list(
@@ -233,7 +250,8 @@ pub static FIELDS: &[FieldDef] = &[
         Mmio64,
         "enabled",
         Ty::Bool,
-        "pciPassthru.use64bitMMIO / mmio64.enabled",
+        vmx ["pciPassthru.use64bitMMIO"],
+        yaml "enabled",
         "64-bit MMIO is on; absent means false, as in ESXi",
         |r, c| match r {
             Rec::Mmio64(vm) => switch(&vm.mmio64_enabled, vm.span),
@@ -244,7 +262,8 @@ pub static FIELDS: &[FieldDef] = &[
         Mmio64,
         "size_gb",
         Ty::Int,
-        "pciPassthru.64bitMMIOSizeGB / mmio64.size_gb",
+        vmx ["pciPassthru.64bitMMIOSizeGB"],
+        yaml "size_gb",
         "64-bit MMIO size in GB",
         |r, c| match r {
             Rec::Mmio64(vm) => int(&vm.mmio64_size_gb, vm.span),
@@ -255,7 +274,8 @@ pub static FIELDS: &[FieldDef] = &[
         Migration,
         "vmotion",
         Ty::Bool,
-        "- / migration.vmotion",
+        vmx [],
+        yaml "vmotion",
         "vMotion is allowed",
         |r, c| match r {
             Rec::Migration(vm) => boolean(&vm.vmotion, vm.span),
@@ -266,7 +286,8 @@ pub static FIELDS: &[FieldDef] = &[
         Migration,
         "drs_automation",
         Ty::Enum(Enum::DrsAutomation),
-        "- / migration.drs_automation",
+        vmx [],
+        yaml "drs_automation",
         "`disabled`, `manual`, `partiallyAutomated` or `fullyAutomated`",
         |r, c| match r {
             Rec::Migration(vm) => string(&vm.drs_automation, vm.span),
@@ -277,7 +298,8 @@ pub static FIELDS: &[FieldDef] = &[
         HotAdd,
         "cpu",
         Ty::Bool,
-        "vcpu.hotadd / hot_add.cpu",
+        vmx ["vcpu.hotadd"],
+        yaml "cpu",
         "CPU hot add is on; absent means false, as in ESXi",
         |r, c| match r {
             Rec::HotAdd(vm) => switch(&vm.hot_add_cpu, vm.span),
@@ -288,7 +310,8 @@ pub static FIELDS: &[FieldDef] = &[
         HotAdd,
         "memory",
         Ty::Bool,
-        "mem.hotadd / hot_add.memory",
+        vmx ["mem.hotadd"],
+        yaml "memory",
         "memory hot add is on; absent means false, as in ESXi",
         |r, c| match r {
             Rec::HotAdd(vm) => switch(&vm.hot_add_memory, vm.span),
@@ -299,7 +322,8 @@ pub static FIELDS: &[FieldDef] = &[
         Device,
         "index",
         Ty::Int,
-        "N of pciPassthruN / position in the list",
+        vmx ["pciPassthruN"],
+        yaml "",
         "the device's index",
         |r, c| match r {
             Rec::Device(d) => Val::new(V::Int(d.index), Some(d.span)),
@@ -310,7 +334,8 @@ pub static FIELDS: &[FieldDef] = &[
         Device,
         "kind",
         Ty::Enum(Enum::DeviceKind),
-        "-",
+        vmx [],
+        yaml "",
         "`static` (by address), `dynamic` (by vendor and device id), `sriov` (an SR-IOV virtual function) or `vgpu`",
         |r, c| match r {
             Rec::Device(d) => text(d.kind(), d.span),
@@ -321,7 +346,8 @@ pub static FIELDS: &[FieldDef] = &[
         Device,
         "address",
         Ty::Pci,
-        "pciPassthruN.id / address",
+        vmx ["pciPassthruN.id"],
+        yaml "address",
         "the host PCI address",
         |r, c| match r {
             Rec::Device(d) => d
@@ -338,7 +364,8 @@ pub static FIELDS: &[FieldDef] = &[
         Device,
         "vendor_id",
         Ty::Int,
-        "pciPassthruN.vendorId / vendor_id",
+        vmx ["pciPassthruN.vendorId"],
+        yaml "vendor_id",
         "the PCI vendor id",
         |r, c| match r {
             Rec::Device(d) => int(&d.vendor_id, d.span),
@@ -349,7 +376,8 @@ pub static FIELDS: &[FieldDef] = &[
         Device,
         "device_id",
         Ty::Int,
-        "pciPassthruN.deviceId / device_id",
+        vmx ["pciPassthruN.deviceId"],
+        yaml "device_id",
         "the PCI device id",
         |r, c| match r {
             Rec::Device(d) => int(&d.device_id, d.span),
@@ -360,7 +388,8 @@ pub static FIELDS: &[FieldDef] = &[
         Device,
         "system_id",
         Ty::Str,
-        "pciPassthruN.systemId / system_id",
+        vmx ["pciPassthruN.systemId"],
+        yaml "system_id",
         "the UUID of the host the device was added on",
         |r, c| match r {
             Rec::Device(d) => string(&d.system_id, d.span),
@@ -371,7 +400,8 @@ pub static FIELDS: &[FieldDef] = &[
         Device,
         "allowed_devices",
         Ty::Str,
-        "pciPassthruN.allowedDevices / allowed_devices",
+        vmx ["pciPassthruN.allowedDevices"],
+        yaml "allowed_devices",
         "Dynamic DirectPath I/O `vendor:device` list",
         |r, c| match r {
             Rec::Device(d) => string(&d.allowed_devices, d.span),
@@ -382,7 +412,8 @@ pub static FIELDS: &[FieldDef] = &[
         Device,
         "vgpu",
         Ty::Str,
-        "pciPassthruN.vgpu / vgpu",
+        vmx ["pciPassthruN.vgpu"],
+        yaml "vgpu",
         "the NVIDIA vGPU profile",
         |r, c| match r {
             Rec::Device(d) => string(&d.vgpu, d.span),
