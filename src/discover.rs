@@ -185,40 +185,72 @@ fn walk(
 /// Default limit on the size of one descriptor file.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 
+/// Why a file could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    SymlinkLoop,
+    DanglingSymlink,
+    Directory,
+    /// A FIFO, socket or device: reading it could block.
+    NotRegular,
+    TooLarge { size: Option<u64>, limit: u64 },
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for ReadError {
+    /// What follows "this file" in a VL005: `cannot be read: ...`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::SymlinkLoop => f.write_str("cannot be read: a symbolic link loop"),
+            ReadError::DanglingSymlink => f.write_str("cannot be read: a dangling symbolic link"),
+            ReadError::Directory => f.write_str("is a directory, not a descriptor file"),
+            ReadError::NotRegular => f.write_str(
+                "is not a regular file (a FIFO, socket or device), so it was not read",
+            ),
+            ReadError::TooLarge {
+                size: Some(size),
+                limit,
+            } => write!(
+                f,
+                "is {size} bytes, larger than the limit of {limit} bytes (`max_file_size` in .vmlint.yaml)"
+            ),
+            ReadError::TooLarge { size: None, limit } => write!(
+                f,
+                "is larger than the limit of {limit} bytes (`max_file_size` in .vmlint.yaml)"
+            ),
+            ReadError::Io(e) => write!(f, "cannot be read: {e}"),
+        }
+    }
+}
+
 /// Reads a file without blocking on FIFOs and without reading more than
-/// `limit` bytes. The error says why in words for a VL005.
-pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+/// `limit` bytes.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| match e.raw_os_error() {
-        Some(40) => "cannot be read: a symbolic link loop".to_string(),
-        _ if std::fs::symlink_metadata(path).is_ok() => {
-            "cannot be read: a dangling symbolic link".to_string()
-        }
-        _ => format!("cannot be read: {e}"),
+        Some(40) => ReadError::SymlinkLoop,
+        _ if std::fs::symlink_metadata(path).is_ok() => ReadError::DanglingSymlink,
+        _ => ReadError::Io(e),
     })?;
     if meta.is_dir() {
-        return Err("is a directory, not a descriptor file".to_string());
+        return Err(ReadError::Directory);
     }
     if !meta.is_file() {
-        return Err(
-            "is not a regular file (a FIFO, socket or device), so it was not read".to_string(),
-        );
+        return Err(ReadError::NotRegular);
     }
     if meta.len() > limit {
-        return Err(format!(
-            "is {} bytes, larger than the limit of {limit} bytes (`max_file_size` in .vmlint.yaml)",
-            meta.len()
-        ));
+        return Err(ReadError::TooLarge {
+            size: Some(meta.len()),
+            limit,
+        });
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot be read: {e}"))?;
+        .map_err(ReadError::Io)?;
     if bytes.len() as u64 > limit {
-        return Err(format!(
-            "is larger than the limit of {limit} bytes (`max_file_size` in .vmlint.yaml)"
-        ));
+        return Err(ReadError::TooLarge { size: None, limit });
     }
     Ok(bytes)
 }
