@@ -2,24 +2,24 @@
 //! configuration. Data flows source → model → rules → evaluation →
 //! suppressions → sort → render; each stage is a module below.
 
-pub mod baseline;
+pub(crate) mod baseline;
 pub mod cli;
 pub mod commands;
-pub mod config;
-pub mod diagnostic;
-pub mod directives;
-pub mod discover;
-pub mod engine;
-pub mod eval;
-pub mod ir;
+pub(crate) mod config;
+pub(crate) mod diagnostic;
+pub(crate) mod directives;
+pub(crate) mod discover;
+pub(crate) mod engine;
+pub(crate) mod eval;
+pub(crate) mod ir;
 pub mod lang;
-pub mod load;
+pub(crate) mod load;
 pub mod model;
-pub mod paths;
-pub mod render;
-pub mod ruleset;
-pub mod schema;
+pub(crate) mod paths;
+pub(crate) mod render;
+pub(crate) mod ruleset;
+pub(crate) mod schema;
 pub mod source;
-pub mod suggest;
-pub mod suppress;
+pub(crate) mod suggest;
+pub(crate) mod suppress;
 pub mod yaml;

@@ -10,4 +10,4 @@ pub mod functions;
 pub mod types;
 pub mod value;
 
-pub use fields::{Ctx, FIELDS};
+
