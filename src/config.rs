@@ -6,10 +6,10 @@
 
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::model::Placement;
-use crate::model::Sp;
+use crate::model::Spanned;
 use crate::source::{FileKind, SourceMap, Span};
 use crate::suggest;
-use crate::yaml::{Node, NodeKind};
+use crate::yaml_tree::{Node, NodeKind};
 use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 
@@ -33,8 +33,8 @@ const KEYS: &[&str] = &[
 
 /// A parameter override: `params: { PT001: { max: 16 } }`.
 pub struct ParamOverride {
-    pub code: Sp<String>,
-    pub name: Sp<String>,
+    pub code: Spanned<String>,
+    pub name: Spanned<String>,
     pub value: Node,
 }
 
@@ -47,14 +47,14 @@ pub struct Config {
     pub builtin: bool,
     /// Codes and prefixes, upper-cased; checked against the rule set once
     /// the rules are loaded.
-    pub select: Vec<Sp<String>>,
-    pub ignore: Vec<Sp<String>>,
-    pub severity: Vec<(Sp<String>, Severity)>,
+    pub select: Vec<Spanned<String>>,
+    pub ignore: Vec<Spanned<String>>,
+    pub severity: Vec<(Spanned<String>, Severity)>,
     pub params: Vec<ParamOverride>,
     pub hosts: Vec<PathBuf>,
     pub placement: Vec<(GlobMatcher, Placement)>,
     pub exclude: GlobSet,
-    pub per_file_ignores: Vec<(GlobMatcher, Vec<Sp<String>>)>,
+    pub per_file_ignores: Vec<(GlobMatcher, Vec<Spanned<String>>)>,
     pub max_file_size: u64,
     /// `--select` (replaces `select`) and `--ignore` (added to `ignore`),
     /// upper-cased and checked by the command.
@@ -131,7 +131,7 @@ impl Config {
 
     /// Every code and prefix the configuration names, for checking them
     /// against the rule set.
-    pub fn named_codes(&self) -> impl Iterator<Item = &Sp<String>> {
+    pub fn named_codes(&self) -> impl Iterator<Item = &Spanned<String>> {
         self.select
             .iter()
             .chain(&self.ignore)
@@ -188,8 +188,8 @@ pub fn load(
         }
     };
     let id = sources.add(&path, FileKind::Config, text.as_str());
-    let parsed = crate::yaml::parse(id, &text);
-    let mut r = Reader {
+    let parsed = crate::yaml_tree::parse(id, &text);
+    let mut r = ConfigReader {
         diags: parsed
             .diagnostics
             .into_iter()
@@ -211,11 +211,11 @@ pub fn load(
     }
 }
 
-struct Reader {
+struct ConfigReader {
     diags: Vec<Diagnostic>,
 }
 
-impl Reader {
+impl ConfigReader {
     fn bad(&mut self, span: Span, msg: impl Into<String>, label: &str) {
         self.diags
             .push(Diagnostic::new(codes::CONFIG, Severity::Error, span, msg).with_label(label));
@@ -284,7 +284,8 @@ impl Reader {
                             continue;
                         };
                         for (name, value) in pm {
-                            let n = Sp::new(name.scalar().unwrap_or("").to_string(), name.span);
+                            let n =
+                                Spanned::new(name.scalar().unwrap_or("").to_string(), name.span);
                             cfg.params.push(ParamOverride {
                                 code: c.clone(),
                                 name: n,
@@ -301,10 +302,10 @@ impl Reader {
                         let placement = match (item.get("host"), item.get("cluster")) {
                             (Some(h), None) => h
                                 .scalar()
-                                .map(|s| Placement::Host(Sp::new(s.to_string(), h.span))),
+                                .map(|s| Placement::Host(Spanned::new(s.to_string(), h.span))),
                             (None, Some(c)) => c
                                 .scalar()
-                                .map(|s| Placement::Cluster(Sp::new(s.to_string(), c.span))),
+                                .map(|s| Placement::Cluster(Spanned::new(s.to_string(), c.span))),
                             _ => None,
                         };
                         match (glob, placement) {
@@ -394,11 +395,11 @@ impl Reader {
         }
     }
 
-    fn strings(&mut self, v: &Node) -> Vec<Sp<String>> {
+    fn strings(&mut self, v: &Node) -> Vec<Spanned<String>> {
         let mut out = Vec::new();
         for item in self.list(v) {
             match item.scalar() {
-                Some(s) => out.push(Sp::new(s.to_string(), item.span)),
+                Some(s) => out.push(Spanned::new(s.to_string(), item.span)),
                 None => self.bad(item.span, "expected a string", "not a string"),
             }
         }
@@ -429,9 +430,9 @@ impl Reader {
         out
     }
 
-    fn code(&mut self, n: &Node) -> Option<Sp<String>> {
+    fn code(&mut self, n: &Node) -> Option<Spanned<String>> {
         match n.scalar().and_then(parse_code) {
-            Some(c) => Some(Sp::new(c, n.span)),
+            Some(c) => Some(Spanned::new(c, n.span)),
             None => {
                 self.bad(
                     n.span,
@@ -444,7 +445,7 @@ impl Reader {
         }
     }
 
-    fn codes(&mut self, v: &Node) -> Vec<Sp<String>> {
+    fn codes(&mut self, v: &Node) -> Vec<Spanned<String>> {
         self.list(v)
             .into_iter()
             .filter_map(|n| self.code(n))

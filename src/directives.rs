@@ -6,7 +6,7 @@
 //! covers: its own line for a comment that ends a line, else the next line
 //! that holds more than comments.
 
-use crate::model::Sp;
+use crate::model::Spanned;
 use crate::source::{FileId, Span};
 
 /// A comment as a loader found it: `span` starts at its `#`.
@@ -81,7 +81,7 @@ pub struct Directives {
     pub suppressions: Vec<Suppression>,
     pub expectations: Vec<Expectation>,
     /// The last placement comment: (is a cluster, the name).
-    pub placement: Option<(bool, Sp<String>)>,
+    pub placement: Option<(bool, Spanned<String>)>,
 }
 
 /// The directives of a file's comments. `text` is the file's text, from
@@ -145,7 +145,7 @@ pub fn read(file: FileId, text: &str, comments: &[CommentToken]) -> Directives {
             Some(Directive::Place(cluster, at, name)) => {
                 let from = s + 1 + at;
                 let span = Span::new(file, from, from + name.len());
-                out.placement = Some((cluster, Sp::new(name.to_string(), span)));
+                out.placement = Some((cluster, Spanned::new(name.to_string(), span)));
             }
             None => {}
         }

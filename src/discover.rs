@@ -12,26 +12,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What a file name says about a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Descriptor {
+pub enum FileFormat {
     Vmx,
     /// YAML (or JSON); the default `kind` comes from `*.vm.yaml` / `*.host.yaml`.
     Yaml(Option<&'static str>),
 }
 
-impl Descriptor {
+impl FileFormat {
     pub fn kind(self) -> FileKind {
         match self {
-            Descriptor::Vmx => FileKind::Vmx,
-            Descriptor::Yaml(_) => FileKind::Yaml,
+            FileFormat::Vmx => FileKind::Vmx,
+            FileFormat::Yaml(_) => FileKind::Yaml,
         }
     }
 }
 
 /// Classifies a path by its name; `None` for files vmlint does not read.
-pub fn classify(path: &Path) -> Option<Descriptor> {
+pub fn classify(path: &Path) -> Option<FileFormat> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     if name.ends_with(".vmx") {
-        return Some(Descriptor::Vmx);
+        return Some(FileFormat::Vmx);
     }
     for (suffix, kind) in [
         (".vm.yaml", "vm"),
@@ -41,7 +41,7 @@ pub fn classify(path: &Path) -> Option<Descriptor> {
         (".host.json", "host"),
     ] {
         if name.ends_with(suffix) {
-            return Some(Descriptor::Yaml(Some(kind)));
+            return Some(FileFormat::Yaml(Some(kind)));
         }
     }
     if name == ".vmlint.yaml"
@@ -51,11 +51,11 @@ pub fn classify(path: &Path) -> Option<Descriptor> {
         return None;
     }
     (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
-        .then_some(Descriptor::Yaml(None))
+        .then_some(FileFormat::Yaml(None))
 }
 
 pub struct Found {
-    pub files: Vec<(PathBuf, Descriptor)>,
+    pub files: Vec<(PathBuf, FileFormat)>,
     /// Paths that do not exist or cannot be walked: (path, reason).
     pub errors: Vec<(PathBuf, String)>,
     /// Named paths that gave no file to read: (path, whether `exclude`
@@ -121,7 +121,7 @@ pub fn is_excluded(exclude: &GlobSet, root: &Path, path: &Path) -> bool {
 /// What a file named on the command line stands for: itself (checked
 /// whatever it is called, if it can be a descriptor), the `.vmx` beside a
 /// `.vmsd`, or, for a configuration or rule file, the whole tree.
-fn named(path: &Path, whole_tree: &mut bool) -> Option<(PathBuf, Descriptor)> {
+fn named(path: &Path, whole_tree: &mut bool) -> Option<(PathBuf, FileFormat)> {
     let name = path
         .file_name()?
         .to_str()
@@ -133,11 +133,11 @@ fn named(path: &Path, whole_tree: &mut bool) -> Option<(PathBuf, Descriptor)> {
     }
     if name.ends_with(".vmsd") {
         let vmx = path.with_extension("vmx");
-        return vmx.is_file().then_some((vmx, Descriptor::Vmx));
+        return vmx.is_file().then_some((vmx, FileFormat::Vmx));
     }
     Some((
         path.to_path_buf(),
-        classify(path).unwrap_or(Descriptor::Yaml(None)),
+        classify(path).unwrap_or(FileFormat::Yaml(None)),
     ))
 }
 
@@ -146,7 +146,7 @@ fn walk(
     dir: &Path,
     exclude: &GlobSet,
     root: &Path,
-) -> (Vec<(PathBuf, Descriptor)>, Vec<String>, bool) {
+) -> (Vec<(PathBuf, FileFormat)>, Vec<String>, bool) {
     let pruned = Arc::new(AtomicBool::new(false));
     let filter = {
         let (exclude, root, pruned) = (exclude.clone(), root.to_path_buf(), Arc::clone(&pruned));
@@ -193,7 +193,10 @@ pub enum ReadError {
     Directory,
     /// A FIFO, socket or device: reading it could block.
     NotRegular,
-    TooLarge { size: Option<u64>, limit: u64 },
+    TooLarge {
+        size: Option<u64>,
+        limit: u64,
+    },
     Io(std::io::Error),
 }
 
@@ -204,9 +207,9 @@ impl std::fmt::Display for ReadError {
             ReadError::SymlinkLoop => f.write_str("cannot be read: a symbolic link loop"),
             ReadError::DanglingSymlink => f.write_str("cannot be read: a dangling symbolic link"),
             ReadError::Directory => f.write_str("is a directory, not a descriptor file"),
-            ReadError::NotRegular => f.write_str(
-                "is not a regular file (a FIFO, socket or device), so it was not read",
-            ),
+            ReadError::NotRegular => {
+                f.write_str("is not a regular file (a FIFO, socket or device), so it was not read")
+            }
             ReadError::TooLarge {
                 size: Some(size),
                 limit,

@@ -4,12 +4,12 @@
 
 use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic, codes};
-use crate::discover::{self, Descriptor};
-use crate::eval::{Compiled, driver};
+use crate::discover::{self, FileFormat};
+use crate::eval::{CompiledRule, driver};
 use crate::load::{self, Loaded};
 use crate::model::inventory::Inventory;
 use crate::model::{Placement, Vm};
-use crate::schema::fields::Ctx;
+use crate::schema::fields::FieldContext;
 use crate::source::{FileId, FileKind, SourceMap, Span};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// Everything one run found.
 pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
-    /// Descriptor files read and checked (not counting context files).
+    /// FileFormat files read and checked (not counting context files).
     pub files_checked: usize,
     /// Of those, the configured `hosts:` files that were not named.
     pub inventory_files: usize,
@@ -65,7 +65,7 @@ pub fn reread(path: &Path, kind: FileKind) -> Option<String> {
 /// A file to load, and whether it is only context: loaded so that the
 /// cross-VM rules of a partial run see every VM of a host, but not
 /// reported on.
-type Job = (PathBuf, Descriptor, bool);
+type Job = (PathBuf, FileFormat, bool);
 
 /// One run: discover → load hosts → inventory → load and check VMs (in
 /// parallel, each VM checked as it loads so that memory is bounded by what
@@ -75,7 +75,7 @@ type Job = (PathBuf, Descriptor, bool);
 pub fn run(
     sources: &SourceMap,
     cfg: &Config,
-    rules: &[Compiled],
+    rules: &[CompiledRule],
     known: &[&str],
     request: Request,
     progress: &dyn Progress,
@@ -93,7 +93,7 @@ pub fn run(
 
     // 1. hosts, and YAML whose kind only its content tells
     let (first, vm_files): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|(_, d, _)| {
-        matches!(d, Descriptor::Yaml(None) | Descriptor::Yaml(Some("host")))
+        matches!(d, FileFormat::Yaml(None) | FileFormat::Yaml(Some("host")))
     });
     // a host's raw keys are a copy of its whole file: kept only for rules that
     // read them, and dropped file by file so they never pile up
@@ -156,7 +156,7 @@ pub fn run(
         }
         if !ctx {
             found.extend(d);
-            let ctx = Ctx { inv };
+            let ctx = FieldContext { inv };
             found.extend(driver::check_vm(&ctx, vi, &vm, &candidates, &plan.per_vm));
         }
         keep_vms.then(|| (slim(vm, keep_raw), candidates, ctx))
@@ -253,7 +253,7 @@ pub fn run(
     }
 }
 
-/// Descriptor files that were read (VMs, hosts, or problems found), not
+/// FileFormat files that were read (VMs, hosts, or problems found), not
 /// YAML files that turned out to be something else.
 #[derive(Default)]
 struct FileCount {
@@ -351,7 +351,7 @@ fn plan_jobs(
 
 /// The format of a text read from stdin: its name's, else its content's (a
 /// `.vmx` is `key = "value"` lines; anything else is read as YAML).
-fn stdin_descriptor(name: &Path, bytes: &[u8]) -> Descriptor {
+fn stdin_descriptor(name: &Path, bytes: &[u8]) -> FileFormat {
     if let Some(d) = discover::classify(name) {
         return d;
     }
@@ -369,9 +369,9 @@ fn stdin_descriptor(name: &Path, bytes: &[u8]) -> Descriptor {
         })
     });
     if vmx_line {
-        Descriptor::Vmx
+        FileFormat::Vmx
     } else {
-        Descriptor::Yaml(None)
+        FileFormat::Yaml(None)
     }
 }
 
@@ -381,7 +381,7 @@ fn stdin_descriptor(name: &Path, bytes: &[u8]) -> Descriptor {
 struct Scope<'a> {
     cfg: &'a Config,
     sources: &'a SourceMap,
-    rules: &'a [Compiled],
+    rules: &'a [CompiledRule],
     /// Named files without their tree: cross-VM rules saw part of a host.
     partial: bool,
     /// Files whose VM has no known host: host rules saw `host` as null.

@@ -22,4 +22,4 @@ pub(crate) mod schema;
 pub mod source;
 pub(crate) mod suggest;
 pub(crate) mod suppress;
-pub mod yaml;
+pub mod yaml_tree;

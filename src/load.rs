@@ -4,7 +4,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::directives::{self, CommentToken, Suppression};
-use crate::discover::{Descriptor, read_limited};
+use crate::discover::{FileFormat, read_limited};
 use crate::model::yaml::{Doc, load as load_doc};
 use crate::model::{Host, Vm, vmx};
 use crate::source::{FileId, FileKind, SourceMap, Span};
@@ -19,7 +19,7 @@ pub struct Loaded {
     pub suppressions: Vec<(FileId, Vec<Suppression>)>,
 }
 
-pub fn load_path(sources: &SourceMap, path: &Path, desc: Descriptor, max_size: u64) -> Loaded {
+pub fn load_path(sources: &SourceMap, path: &Path, desc: FileFormat, max_size: u64) -> Loaded {
     match read_limited(path, max_size) {
         Ok(bytes) => load_bytes(sources, path, desc, &bytes, max_size),
         Err(why) => {
@@ -44,14 +44,14 @@ fn unreadable(id: FileId, msg: String) -> Diagnostic {
 pub fn load_bytes(
     sources: &SourceMap,
     path: &Path,
-    desc: Descriptor,
+    desc: FileFormat,
     bytes: &[u8],
     max_size: u64,
 ) -> Loaded {
     let mut out = Loaded::default();
     if bytes.iter().take(8192).any(|b| *b == 0) {
         let id = sources.add(path, desc.kind(), "");
-        if matches!(desc, Descriptor::Vmx | Descriptor::Yaml(Some(_))) {
+        if matches!(desc, FileFormat::Vmx | FileFormat::Yaml(Some(_))) {
             out.diags.push(unreadable(
                 id,
                 "this file is binary (it holds NUL bytes), so it was not checked".into(),
@@ -60,7 +60,7 @@ pub fn load_bytes(
         return out;
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        if matches!(desc, Descriptor::Vmx | Descriptor::Yaml(Some(_))) {
+        if matches!(desc, FileFormat::Vmx | FileFormat::Yaml(Some(_))) {
             let id = sources.add(path, desc.kind(), "");
             out.diags.push(
                 Diagnostic::new(
@@ -75,8 +75,8 @@ pub fn load_bytes(
         return out;
     }
     match desc {
-        Descriptor::Vmx => load_vmx(sources, path, bytes, max_size, &mut out),
-        Descriptor::Yaml(default) => load_yaml(sources, path, default, bytes, &mut out),
+        FileFormat::Vmx => load_vmx(sources, path, bytes, max_size, &mut out),
+        FileFormat::Yaml(default) => load_yaml(sources, path, default, bytes, &mut out),
     }
     out
 }
@@ -153,7 +153,7 @@ fn load_yaml(
             .with_label("invalid UTF-8"),
         );
     }
-    let parsed = crate::yaml::parse(id, &text);
+    let parsed = crate::yaml_tree::parse(id, &text);
     let mut diags = Vec::new();
     let mut any = false;
     for doc in &parsed.documents {
@@ -180,7 +180,7 @@ fn load_yaml(
 }
 
 /// The comments of a YAML file as directive tokens.
-pub fn comment_tokens(comments: &[crate::yaml::Comment]) -> Vec<CommentToken> {
+pub fn comment_tokens(comments: &[crate::yaml_tree::Comment]) -> Vec<CommentToken> {
     comments
         .iter()
         .map(|c| CommentToken {

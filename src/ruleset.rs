@@ -6,12 +6,12 @@
 use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::discover;
-use crate::eval::Compiled;
+use crate::eval::CompiledRule;
 use crate::lang::parser;
-use crate::schema::value::{V, Val};
+use crate::schema::value::{Val, Value};
 use crate::source::{FileKind, SourceMap, Span};
 use crate::suggest;
-use crate::yaml::{Node, NodeKind};
+use crate::yaml_tree::{Node, NodeKind};
 use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ pub fn load_rules(
     builtin: bool,
     extra: &[PathBuf],
     cfg: &Config,
-) -> Result<Vec<Compiled>, Vec<Diagnostic>> {
+) -> Result<Vec<CompiledRule>, Vec<Diagnostic>> {
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut diags = Vec::new();
     if builtin {
@@ -85,8 +85,8 @@ pub fn load_rules(
     }
     // the rules that parsed are checked even when others did not, so that
     // every mistake is reported at once
-    let mut compiled: Vec<Compiled> = match crate::lang::compile(rules, &defs) {
-        Ok(rules) if diags.is_empty() => rules.into_iter().map(Compiled::new).collect(),
+    let mut compiled: Vec<CompiledRule> = match crate::lang::compile(rules, &defs) {
+        Ok(rules) if diags.is_empty() => rules.into_iter().map(CompiledRule::new).collect(),
         Ok(_) => return Err(diags),
         Err(d) => {
             diags.extend(d);
@@ -95,7 +95,7 @@ pub fn load_rules(
     };
     diags.extend(apply_config(&mut compiled, cfg));
     for c in &mut compiled {
-        let fixed = |c: &Compiled, t: &Option<crate::ir::Template>| {
+        let fixed = |c: &CompiledRule, t: &Option<crate::ir::Template>| {
             t.as_ref().map(|t| Arc::from(crate::eval::describe(c, t)))
         };
         c.help = fixed(c, &c.rule.help);
@@ -114,7 +114,7 @@ pub fn load_rules(
 
 /// Applies `severity` and `params` of the configuration; a code or a
 /// parameter that does not exist, or a value of the wrong type, is an error.
-fn apply_config(rules: &mut [Compiled], cfg: &Config) -> Vec<Diagnostic> {
+fn apply_config(rules: &mut [CompiledRule], cfg: &Config) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let codes_known: Vec<String> = rules.iter().map(|c| c.rule.code.text.clone()).collect();
     for (code, sev) in &cfg.severity {
@@ -197,7 +197,7 @@ fn unknown_code(span: Span, code: &str, known: &[String]) -> Diagnostic {
 }
 
 /// Every code there is: the rules' and the engine's.
-pub fn known_codes(rules: &[Compiled]) -> Vec<&str> {
+pub fn known_codes(rules: &[CompiledRule]) -> Vec<&str> {
     rules
         .iter()
         .map(|c| c.rule.code.text.as_str())
@@ -206,7 +206,7 @@ pub fn known_codes(rules: &[Compiled]) -> Vec<&str> {
 }
 
 /// The codes and prefixes the configuration names that match no code.
-pub fn check_named_codes(cfg: &Config, rules: &[Compiled]) -> Vec<Diagnostic> {
+pub fn check_named_codes(cfg: &Config, rules: &[CompiledRule]) -> Vec<Diagnostic> {
     let known = known_codes(rules);
     cfg.named_codes()
         .filter(|c| !config::is_known(&c.value, &known))
@@ -240,36 +240,40 @@ fn param_value(
 ) -> Result<Val<'static>, &'static str> {
     use crate::schema::types::Ty;
     let want = want.unwrap_or(match default.v {
-        V::Int(_) => Ty::Int,
-        V::Bool(_) => Ty::Bool,
-        V::List(_) => Ty::List(crate::schema::types::Elem::Any),
+        Value::Int(_) => Ty::Int,
+        Value::Bool(_) => Ty::Bool,
+        Value::List(_) => Ty::List(crate::schema::types::Elem::Any),
         _ => Ty::Str,
     });
     let scalar = |n: &Node| -> Option<Val<'static>> {
         let s = n.scalar()?;
         Some(match s.parse::<i64>() {
-            Ok(i) => Val::new(V::Int(i), None),
+            Ok(i) => Val::new(Value::Int(i), None),
             Err(_) => match s {
                 "true" => Val::bool(true, None),
                 "false" => Val::bool(false, None),
-                _ => Val::new(V::Str(Cow::Owned(s.to_string())), None),
+                _ => Val::new(Value::Str(Cow::Owned(s.to_string())), None),
             },
         })
     };
     let v = match (&n.kind, want) {
         (_, _) if n.is_null() => Val::null(),
         (NodeKind::Seq(items), Ty::List(_)) => Val::new(
-            V::List(Arc::new(items.iter().filter_map(scalar).collect())),
+            Value::List(Arc::new(items.iter().filter_map(scalar).collect())),
             None,
         ),
         (NodeKind::Scalar { .. }, _) => scalar(n).ok_or("a value")?,
         _ => return Err("a single value"),
     };
     let ok = match (&v.v, want) {
-        (V::Null, _) => true,
-        (V::Int(_), Ty::Int) | (V::Bool(_), Ty::Bool) | (V::List(_), Ty::List(_)) => true,
-        (V::Str(_), Ty::Str) => true,
-        (V::Int(i), Ty::Str) => return Ok(Val::new(V::Str(Cow::Owned(i.to_string())), None)),
+        (Value::Null, _) => true,
+        (Value::Int(_), Ty::Int) | (Value::Bool(_), Ty::Bool) | (Value::List(_), Ty::List(_)) => {
+            true
+        }
+        (Value::Str(_), Ty::Str) => true,
+        (Value::Int(i), Ty::Str) => {
+            return Ok(Val::new(Value::Str(Cow::Owned(i.to_string())), None));
+        }
         _ => false,
     };
     if ok {

@@ -180,7 +180,7 @@ impl SourceFile {
 }
 
 /// Re-reads a released file's text (decoded as when it was first read).
-pub type Reader = fn(&Path, FileKind) -> Option<String>;
+pub type Rereader = fn(&Path, FileKind) -> Option<String>;
 
 /// Every file the run has read, shared by the loaders (which add) and the
 /// renderers (which read). To keep memory bounded on large trees, the text
@@ -190,7 +190,7 @@ pub type Reader = fn(&Path, FileKind) -> Option<String>;
 pub struct SourceMap {
     files: Mutex<Vec<Arc<SourceFile>>>,
     released: Mutex<Vec<bool>>,
-    reader: Option<Reader>,
+    reader: Option<Rereader>,
     /// The folder names are relative to; set once, before files are added.
     root: OnceLock<PathBuf>,
 }
@@ -201,7 +201,7 @@ impl SourceMap {
     }
 
     /// A map that may release texts and read them again with `reader`.
-    pub fn with_reader(reader: Reader) -> SourceMap {
+    pub fn with_reader(reader: Rereader) -> SourceMap {
         SourceMap {
             reader: Some(reader),
             ..SourceMap::default()

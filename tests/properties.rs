@@ -76,7 +76,7 @@ proptest! {
 
     #[test]
     fn the_yaml_loaders_take_any_text(text in prop_oneof![yaml_like(), "\\PC{0,300}"]) {
-        let parsed = vmlint::yaml::parse(FileId(0), &text);
+        let parsed = vmlint::yaml_tree::parse(FileId(0), &text);
         let mut diags = parsed.diagnostics.clone();
         for doc in &parsed.documents {
             prop_assert!(inside(doc.span, text.len()));

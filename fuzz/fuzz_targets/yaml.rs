@@ -7,7 +7,7 @@ use vmlint::model::yaml::load;
 use vmlint::source::FileId;
 
 fuzz_target!(|text: &str| {
-    let parsed = vmlint::yaml::parse(FileId(0), text);
+    let parsed = vmlint::yaml_tree::parse(FileId(0), text);
     let mut diags = parsed.diagnostics.clone();
     for doc in &parsed.documents {
         for kind in [None, Some("vm"), Some("host")] {

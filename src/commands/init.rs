@@ -4,7 +4,7 @@
 
 use super::ExitStatus;
 use crate::config::FILE_NAMES;
-use crate::discover::{self, Descriptor};
+use crate::discover::{self, FileFormat};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::Path;
@@ -40,7 +40,7 @@ pub fn run(dir: &Path) -> ExitStatus {
 
 /// The folders (relative, with a trailing `/`) that directly hold files
 /// for which `keep` is true.
-fn folders(dir: &Path, keep: impl Fn(&Path, Option<Descriptor>) -> bool) -> BTreeSet<String> {
+fn folders(dir: &Path, keep: impl Fn(&Path, Option<FileFormat>) -> bool) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let walker = ignore::WalkBuilder::new(dir)
         .require_git(false)
@@ -65,9 +65,9 @@ fn list(items: &BTreeSet<String>) -> String {
 }
 
 fn template(dir: &Path) -> String {
-    let hosts = folders(dir, |_, d| d == Some(Descriptor::Yaml(Some("host"))));
+    let hosts = folders(dir, |_, d| d == Some(FileFormat::Yaml(Some("host"))));
     let rules = folders(dir, |p, _| p.extension().is_some_and(|e| e == "rules"));
-    let vmx = folders(dir, |_, d| d == Some(Descriptor::Vmx));
+    let vmx = folders(dir, |_, d| d == Some(FileFormat::Vmx));
     let mut out = String::from(
         "# vmlint configuration. Paths and globs are relative to this file's folder,\n\
          # wherever vmlint is run from. `vmlint rules` lists the codes.\n\n",

@@ -11,7 +11,7 @@ pub mod test;
 use crate::cli::{Cli, Command, RuleArgs};
 use crate::config::{self, Config};
 use crate::diagnostic::Diagnostic;
-use crate::eval::Compiled;
+use crate::eval::CompiledRule;
 use crate::render::{self, Format, Options};
 use crate::source::SourceMap;
 use std::io::Write;
@@ -90,7 +90,7 @@ pub fn setup(
     sources: &SourceMap,
     args: &RuleArgs,
     start: &Path,
-) -> Result<(Config, Vec<Compiled>), ExitStatus> {
+) -> Result<(Config, Vec<CompiledRule>), ExitStatus> {
     let cfg =
         config::load(args.config.as_deref(), start, sources).map_err(|d| fail(&d, sources))?;
     if args.verbose {
@@ -119,7 +119,7 @@ pub fn setup(
 pub fn cli_codes(
     flag: &str,
     given: &[String],
-    rules: &[Compiled],
+    rules: &[CompiledRule],
 ) -> Result<Vec<String>, ExitStatus> {
     let known = crate::ruleset::known_codes(rules);
     let mut out = Vec::new();

@@ -5,7 +5,7 @@
 use super::{ExitStatus, emit};
 use crate::schema::fields::FIELDS;
 use crate::schema::functions::FUNCTIONS;
-use crate::schema::types::{RecTy, Ty};
+use crate::schema::types::{RecordType, Ty};
 use std::fmt::Write;
 
 pub fn markdown() -> String {
@@ -38,7 +38,10 @@ pub fn markdown() -> String {
             quoted(&[f.yaml])
         };
         // hosts have no .vmx: their column names the YAML key only
-        let source = if matches!(f.on, RecTy::Host | RecTy::HostPci | RecTy::Coredump) {
+        let source = if matches!(
+            f.on,
+            RecordType::Host | RecordType::HostPci | RecordType::Coredump
+        ) {
             yaml
         } else {
             format!("{vmx} / {yaml}")

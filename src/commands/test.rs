@@ -6,7 +6,7 @@ use super::{ExitStatus, emit, setup};
 use crate::cli::{RuleArgs, TestFormat};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::directives::{self, Expectation};
-use crate::discover::{self, Descriptor};
+use crate::discover::{self, FileFormat};
 use crate::engine;
 use crate::render::{self, Format};
 use crate::source::{FileId, FileKind, SourceMap};
@@ -23,7 +23,7 @@ fn expectations(id: FileId, kind: FileKind, text: &std::sync::Arc<str>) -> Vec<E
         FileKind::Vmx | FileKind::Vmsd => {
             crate::model::vmx::parse(id, std::sync::Arc::clone(text)).comments
         }
-        _ => crate::load::comment_tokens(&crate::yaml::parse(id, text).comments),
+        _ => crate::load::comment_tokens(&crate::yaml_tree::parse(id, text).comments),
     };
     directives::read(id, text, &tokens).expectations
 }
@@ -234,10 +234,10 @@ fn estates(paths: &[PathBuf], cfg: &crate::config::Config) -> Vec<(Vec<PathBuf>,
 }
 
 /// Whether a file describes a host, by its name or a `kind: host` line.
-fn describes_host(path: &Path, d: Descriptor) -> bool {
+fn describes_host(path: &Path, d: FileFormat) -> bool {
     match d {
-        Descriptor::Yaml(Some(kind)) => kind == "host",
-        Descriptor::Yaml(None) => std::fs::read(path).is_ok_and(|b| {
+        FileFormat::Yaml(Some(kind)) => kind == "host",
+        FileFormat::Yaml(None) => std::fs::read(path).is_ok_and(|b| {
             let t = String::from_utf8_lossy(&b);
             t.lines().any(|l| {
                 let l = l.trim().trim_start_matches('{').trim();
@@ -250,7 +250,7 @@ fn describes_host(path: &Path, d: Descriptor) -> bool {
                     == "host"
             })
         }),
-        Descriptor::Vmx => false,
+        FileFormat::Vmx => false,
     }
 }
 

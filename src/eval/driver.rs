@@ -4,26 +4,26 @@
 //! (`evaluate`), on all cores. A VM placed on a cluster is checked against
 //! each candidate host; a finding stands when every candidate has it.
 
-use super::{Compiled, run};
+use super::{CompiledRule, run};
 use crate::diagnostic::Diagnostic;
 use crate::ir::Target;
 use crate::model::Vm;
 use crate::model::inventory::Inventory;
-use crate::schema::fields::Ctx;
-use crate::schema::value::{Rec, V, Val};
+use crate::schema::fields::FieldContext;
+use crate::schema::value::{Record, Val, Value};
 use rayon::prelude::*;
 
 /// Rules by when they run.
 pub struct Plan<'r> {
     /// VM rules that need only the VM and its host.
-    pub per_vm: Vec<&'r Compiled>,
+    pub per_vm: Vec<&'r CompiledRule>,
     /// VM rules that read `host.vms`.
-    pub cross_vm: Vec<&'r Compiled>,
-    pub per_host: Vec<&'r Compiled>,
+    pub cross_vm: Vec<&'r CompiledRule>,
+    pub per_host: Vec<&'r CompiledRule>,
 }
 
 impl<'r> Plan<'r> {
-    pub fn new(rules: &'r [Compiled]) -> Plan<'r> {
+    pub fn new(rules: &'r [CompiledRule]) -> Plan<'r> {
         let mut plan = Plan {
             per_vm: Vec::new(),
             cross_vm: Vec::new(),
@@ -50,15 +50,15 @@ impl<'r> Plan<'r> {
 
 /// Runs `rules` on the VM numbered `vi`, whose candidate hosts are `hosts`.
 pub fn check_vm(
-    ctx: &Ctx<'_>,
+    ctx: &FieldContext<'_>,
     vi: usize,
     vm: &Vm,
     hosts: &[usize],
-    rules: &[&Compiled],
+    rules: &[&CompiledRule],
 ) -> Vec<Diagnostic> {
     let inv = ctx.inv;
     let mut found = Vec::new();
-    let subject = Val::new(V::Rec(Rec::Vm(vi, vm)), Some(vm.span));
+    let subject = Val::new(Value::Record(Record::Vm(vi, vm)), Some(vm.span));
     for c in rules {
         // with no known host, `host` is null and the rule decides (`when host != null`)
         if !c.rule.info.uses_host || hosts.is_empty() {
@@ -68,7 +68,7 @@ pub fn check_vm(
         let mut per_host: Vec<Vec<Diagnostic>> = Vec::with_capacity(hosts.len());
         for hi in hosts {
             if let Some(h) = inv.hosts.get(*hi) {
-                let host = Val::new(V::Rec(Rec::Host(*hi, h)), Some(h.span));
+                let host = Val::new(Value::Record(Record::Host(*hi, h)), Some(h.span));
                 let mut mine = Vec::new();
                 run(c, subject.clone(), host, ctx, &mut mine);
                 per_host.push(mine);
@@ -81,7 +81,7 @@ pub fn check_vm(
 
 /// Runs the cross-VM rules over every VM of the inventory, and the host rules.
 pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
-    let ctx = Ctx { inv };
+    let ctx = FieldContext { inv };
     let mut out: Vec<Diagnostic> = Vec::new();
     if !plan.cross_vm.is_empty() {
         out.par_extend((0..inv.vms.len()).into_par_iter().flat_map_iter(
@@ -102,7 +102,7 @@ pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
         out.par_extend((0..inv.hosts.len()).into_par_iter().flat_map_iter(|hi| {
             let mut found = Vec::new();
             if let Some(h) = inv.hosts.get(hi) {
-                let subject = Val::new(V::Rec(Rec::Host(hi, h)), Some(h.span));
+                let subject = Val::new(Value::Record(Record::Host(hi, h)), Some(h.span));
                 for c in &plan.per_host {
                     run(c, subject.clone(), subject.clone(), &ctx, &mut found);
                 }

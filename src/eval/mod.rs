@@ -8,16 +8,16 @@ pub mod driver;
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::ir::*;
-use crate::schema::fields::{Ctx, FIELDS};
+use crate::schema::fields::{FIELDS, FieldContext};
 use crate::schema::functions;
-use crate::schema::value::{Rec, V, Val, equal};
+use crate::schema::value::{Record, Val, Value, equal};
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// A checked rule with its parameter values (defaults, or the configuration's).
-pub struct Compiled {
+pub struct CompiledRule {
     pub rule: Rule,
     pub params: Vec<(usize, Val<'static>)>,
     pub severity: Severity,
@@ -29,16 +29,16 @@ pub struct Compiled {
     pub meta: Option<Arc<crate::diagnostic::RuleMeta>>,
 }
 
-impl Compiled {
+impl CompiledRule {
     /// A rule of the IR, with its parameters at their defaults.
-    pub fn new(rule: Rule) -> Compiled {
+    pub fn new(rule: Rule) -> CompiledRule {
         let params = rule
             .params
             .iter()
             .map(|p| (p.slot, p.default.clone()))
             .collect();
         let severity = rule.severity;
-        Compiled {
+        CompiledRule {
             rule,
             params,
             severity,
@@ -51,10 +51,10 @@ impl Compiled {
 
 /// Runs one rule on one subject. `host` is the VM's host for VM rules.
 pub fn run<'a>(
-    c: &'a Compiled,
+    c: &'a CompiledRule,
     subject: Val<'a>,
     host: Val<'a>,
-    ctx: &Ctx<'a>,
+    ctx: &FieldContext<'a>,
     out: &mut Vec<Diagnostic>,
 ) {
     let mut env: Vec<Val<'a>> = vec![Val::null(); c.rule.info.slots.max(2)];
@@ -97,7 +97,7 @@ pub fn run<'a>(
 pub const STEP_BUDGET: u64 = 1_000_000;
 
 struct Eval<'c, 'a> {
-    ctx: &'c Ctx<'a>,
+    ctx: &'c FieldContext<'a>,
     env: Vec<Val<'a>>,
     /// Steps left; at 0 every loop stops and the run reports that it gave up.
     budget: u64,
@@ -116,7 +116,7 @@ impl<'a> Eval<'_, 'a> {
         self.budget > 0
     }
 
-    fn steps(&mut self, c: &'a Compiled, i: usize, out: &mut Vec<Diagnostic>) {
+    fn steps(&mut self, c: &'a CompiledRule, i: usize, out: &mut Vec<Diagnostic>) {
         let Some(step) = c.rule.steps.get(i) else {
             self.finish(c, out);
             return;
@@ -149,7 +149,7 @@ impl<'a> Eval<'_, 'a> {
     }
 
     /// Evaluates the assertion; when it does not hold, builds the finding.
-    fn finish(&mut self, c: &'a Compiled, out: &mut Vec<Diagnostic>) {
+    fn finish(&mut self, c: &'a CompiledRule, out: &mut Vec<Diagnostic>) {
         let assert = &c.rule.assert;
         if self.budget == 0 {
             return;
@@ -204,7 +204,7 @@ impl<'a> Eval<'_, 'a> {
 
     /// A hash of what the `for` clauses stand on: the same device of the
     /// same VM gives the same subject on every host it is checked against.
-    fn subject(&self, c: &Compiled) -> u64 {
+    fn subject(&self, c: &CompiledRule) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         for step in &c.rule.steps {
@@ -236,16 +236,16 @@ impl<'a> Eval<'_, 'a> {
             Kind::Const(v) => share(v),
             Kind::List(items) => {
                 let vals = items.iter().map(|i| self.eval(i)).collect();
-                Val::new(V::List(Arc::new(vals)), None)
+                Val::new(Value::List(Arc::new(vals)), None)
             }
             Kind::Slot(s) => self.env.get(*s).cloned().unwrap_or_else(Val::null),
             Kind::Field(base, i) => {
                 let b = self.eval(base);
                 match (&b.v, FIELDS.get(*i)) {
-                    (V::Rec(r), Some(f)) => (f.get)(*r, self.ctx),
+                    (Value::Record(r), Some(f)) => (f.get)(*r, self.ctx),
                     // a field of a missing record is missing at the same place
                     _ => Val {
-                        v: V::Null,
+                        v: Value::Null,
                         span: b.span,
                         missing: b.span.is_some(),
                     },
@@ -260,10 +260,10 @@ impl<'a> Eval<'_, 'a> {
                 let v = self.eval(x);
                 let r = match (op, &v.v) {
                     // not unknown is unknown
-                    (UnOp::Not, V::Bool(b)) => V::Bool(!b),
-                    (UnOp::Not, _) => V::Null,
-                    (UnOp::Neg, V::Int(i)) => i.checked_neg().map_or(V::Null, V::Int),
-                    _ => V::Null,
+                    (UnOp::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (UnOp::Not, _) => Value::Null,
+                    (UnOp::Neg, Value::Int(i)) => i.checked_neg().map_or(Value::Null, Value::Int),
+                    _ => Value::Null,
                 };
                 Val::new(r, None).at(&v)
             }
@@ -276,9 +276,9 @@ impl<'a> Eval<'_, 'a> {
             Kind::Matches(l, re) => {
                 let a = self.eval(l);
                 let v = match &a.v {
-                    V::Str(s) => V::Bool(re.is_match(s)),
-                    V::Null => V::Null,
-                    _ => V::Bool(false),
+                    Value::Str(s) => Value::Bool(re.is_match(s)),
+                    Value::Null => Value::Null,
+                    _ => Value::Bool(false),
                 };
                 Val::new(v, None).at(&a)
             }
@@ -294,7 +294,7 @@ impl<'a> Eval<'_, 'a> {
                 let l = self.eval(list);
                 // shares the list instead of copying it
                 let items: Arc<Vec<Val<'a>>> = match &l.v {
-                    V::List(items) => Arc::clone(items),
+                    Value::List(items) => Arc::clone(items),
                     _ => Arc::new(Vec::new()),
                 };
                 let mut count = 0i64;
@@ -324,13 +324,13 @@ impl<'a> Eval<'_, 'a> {
                     }
                 }
                 let v = match q {
-                    Quant::Any | Quant::All | Quant::None if unknown => V::Null,
-                    Quant::Any => V::Bool(false),
-                    Quant::All | Quant::None => V::Bool(true),
-                    Quant::Count => V::Int(count),
-                    Quant::Sum => V::Int(sum),
+                    Quant::Any | Quant::All | Quant::None if unknown => Value::Null,
+                    Quant::Any => Value::Bool(false),
+                    Quant::All | Quant::None => Value::Bool(true),
+                    Quant::Count => Value::Int(count),
+                    Quant::Sum => Value::Int(sum),
                     Quant::Find => return Val::null(),
-                    Quant::Filter => V::List(Arc::new(kept)),
+                    Quant::Filter => Value::List(Arc::new(kept)),
                 };
                 Val::new(v, None).at(&l)
             }
@@ -379,43 +379,43 @@ impl<'a> Eval<'_, 'a> {
         };
         let src = if src.span.is_none() { &a } else { src };
         let v = match op {
-            And | Or => V::Bool(b.is_true()),
-            Eq => V::Bool(equal(&a.v, &b.v)),
-            Ne => V::Bool(!equal(&a.v, &b.v)),
-            Lt => V::Bool(order(&a.v, &b.v) == Some(Ordering::Less)),
-            Le => V::Bool(matches!(
+            And | Or => Value::Bool(b.is_true()),
+            Eq => Value::Bool(equal(&a.v, &b.v)),
+            Ne => Value::Bool(!equal(&a.v, &b.v)),
+            Lt => Value::Bool(order(&a.v, &b.v) == Some(Ordering::Less)),
+            Le => Value::Bool(matches!(
                 order(&a.v, &b.v),
                 Some(Ordering::Less | Ordering::Equal)
             )),
-            Gt => V::Bool(order(&a.v, &b.v) == Some(Ordering::Greater)),
-            Ge => V::Bool(matches!(
+            Gt => Value::Bool(order(&a.v, &b.v) == Some(Ordering::Greater)),
+            Ge => Value::Bool(matches!(
                 order(&a.v, &b.v),
                 Some(Ordering::Greater | Ordering::Equal)
             )),
             In | NotIn => {
                 let found = match (&a.v, &b.v) {
-                    (_, V::List(items)) => items.iter().any(|x| equal(&a.v, &x.v)),
-                    (V::Str(s), V::Str(hay)) => hay.contains(s.as_ref()),
+                    (_, Value::List(items)) => items.iter().any(|x| equal(&a.v, &x.v)),
+                    (Value::Str(s), Value::Str(hay)) => hay.contains(s.as_ref()),
                     _ => false,
                 };
-                V::Bool(found == (op == In))
+                Value::Bool(found == (op == In))
             }
             // lowered to `Kind::Matches`
-            Matches => V::Null,
+            Matches => Value::Null,
             Add => match (&a.v, &b.v) {
-                (V::Int(x), V::Int(y)) => x.checked_add(*y).map_or(V::Null, V::Int),
-                (V::Str(x), V::Str(y)) => V::Str(Cow::Owned(format!("{x}{y}"))),
-                _ => V::Null,
+                (Value::Int(x), Value::Int(y)) => x.checked_add(*y).map_or(Value::Null, Value::Int),
+                (Value::Str(x), Value::Str(y)) => Value::Str(Cow::Owned(format!("{x}{y}"))),
+                _ => Value::Null,
             },
             Sub | Mul | Div | Mod => match (&a.v, &b.v) {
-                (V::Int(x), V::Int(y)) => match op {
+                (Value::Int(x), Value::Int(y)) => match op {
                     Sub => x.checked_sub(*y),
                     Mul => x.checked_mul(*y),
                     Div => x.checked_div(*y),
                     _ => x.checked_rem(*y),
                 }
-                .map_or(V::Null, V::Int),
-                _ => V::Null,
+                .map_or(Value::Null, Value::Int),
+                _ => Value::Null,
             },
         };
         Val::new(v, None).at(src)
@@ -425,8 +425,8 @@ impl<'a> Eval<'_, 'a> {
 /// A constant of the IR, borrowed for the evaluation instead of copied.
 fn share<'a>(v: &'a Val<'static>) -> Val<'a> {
     match &v.v {
-        V::Str(s) => Val {
-            v: V::Str(Cow::Borrowed(s.as_ref())),
+        Value::Str(s) => Val {
+            v: Value::Str(Cow::Borrowed(s.as_ref())),
             span: v.span,
             missing: v.missing,
         },
@@ -436,14 +436,14 @@ fn share<'a>(v: &'a Val<'static>) -> Val<'a> {
 
 /// Ordering for `<`, `<=`, `>`, `>=`; `None` (so the comparison is false)
 /// when either side is null or the types differ.
-fn order(a: &V<'_>, b: &V<'_>) -> Option<Ordering> {
+fn order(a: &Value<'_>, b: &Value<'_>) -> Option<Ordering> {
     use crate::model::Version;
     match (a, b) {
-        (V::Int(x), V::Int(y)) => Some(x.cmp(y)),
-        (V::Str(x), V::Str(y)) => Some(x.cmp(y)),
-        (V::Version(x), V::Version(y)) => Some(x.cmp(y)),
-        (V::Version(x), V::Str(s)) => Version::parse(s).map(|y| x.cmp(&y)),
-        (V::Str(s), V::Version(y)) => Version::parse(s).map(|x| x.cmp(y)),
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Version(x), Value::Version(y)) => Some(x.cmp(y)),
+        (Value::Version(x), Value::Str(s)) => Version::parse(s).map(|y| x.cmp(&y)),
+        (Value::Str(s), Value::Version(y)) => Version::parse(s).map(|x| x.cmp(y)),
         _ => None,
     }
 }
@@ -455,25 +455,27 @@ fn index<'a>(base: &Val<'a>, idx: &Val<'a>) -> Val<'a> {
         None => Val::null(),
     };
     match (&base.v, &idx.v) {
-        (V::List(items), V::Int(i)) => usize::try_from(*i)
+        (Value::List(items), Value::Int(i)) => usize::try_from(*i)
             .ok()
             .and_then(|i| items.get(i))
             .cloned()
             .unwrap_or_else(missing),
-        (V::List(items), V::Pci(_) | V::Str(_)) => items
+        (Value::List(items), Value::Pci(_) | Value::Str(_)) => items
             .iter()
             .find(|x| match &x.v {
-                V::Rec(Rec::HostPci(p)) => p
+                Value::Record(Record::HostPci(p)) => p
                     .address
                     .as_ref()
-                    .is_some_and(|a| equal(&V::Pci(a.value), &idx.v)),
-                V::Rec(Rec::Vm(_, vm)) => matches!(&idx.v, V::Str(s) if vm.label() == s.as_ref()),
+                    .is_some_and(|a| equal(&Value::Pci(a.value), &idx.v)),
+                Value::Record(Record::Vm(_, vm)) => {
+                    matches!(&idx.v, Value::Str(s) if vm.label() == s.as_ref())
+                }
                 _ => false,
             })
             .cloned()
             .unwrap_or_else(missing),
-        (V::Raw(raw), V::Str(key)) => match raw.get(key) {
-            Some(e) => Val::new(V::Str(Cow::Borrowed(raw.value(e))), Some(e.value)),
+        (Value::Raw(raw), Value::Str(key)) => match raw.get(key) {
+            Some(e) => Val::new(Value::Str(Cow::Borrowed(raw.value(e))), Some(e.value)),
             None => missing(),
         },
         _ => missing(),
@@ -481,7 +483,7 @@ fn index<'a>(base: &Val<'a>, idx: &Val<'a>) -> Val<'a> {
 }
 
 /// A rule's summary with its parameters filled in, for `vmlint rules`.
-pub fn summary(c: &Compiled) -> String {
+pub fn summary(c: &CompiledRule) -> String {
     match &c.rule.summary {
         Some(t) => describe(c, t),
         None => c.rule.slug.text.replace('-', " "),
@@ -490,9 +492,9 @@ pub fn summary(c: &Compiled) -> String {
 
 /// A text clause of a rule (summary, help, url) with its parameters
 /// filled in: what it says outside any finding.
-pub fn describe(c: &Compiled, t: &Template) -> String {
+pub fn describe(c: &CompiledRule, t: &Template) -> String {
     let inv = crate::model::inventory::Inventory::default();
-    let ctx = Ctx { inv: &inv };
+    let ctx = FieldContext { inv: &inv };
     let mut env: Vec<Val<'_>> = vec![Val::null(); c.rule.info.slots.max(2)];
     for (slot, v) in &c.params {
         if let Some(s) = env.get_mut(*slot) {

@@ -77,7 +77,7 @@ pub enum Part {
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
-    pub res: Res,
+    pub res: Resolved,
 }
 
 impl Expr {
@@ -85,7 +85,7 @@ impl Expr {
         Expr {
             kind,
             span,
-            res: Res::None,
+            res: Resolved::None,
         }
     }
 }
@@ -120,7 +120,7 @@ pub enum ExprKind {
 
 /// What the checker resolved a node to.
 #[derive(Clone, Debug, Default)]
-pub enum Res {
+pub enum Resolved {
     #[default]
     None,
     /// A variable, parameter or quantifier binding: its slot.

@@ -3,9 +3,9 @@
 //! rules the checker passed (see `compile`).
 
 use crate::ir::{self, Kind};
-use crate::lang::ast::{self, ExprKind, Res};
+use crate::lang::ast::{self, ExprKind, Resolved};
 use crate::schema::functions::FUNCTIONS;
-use crate::schema::value::{V, Val};
+use crate::schema::value::{Val, Value};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -81,17 +81,17 @@ pub fn constant(e: &ast::Expr) -> Option<Val<'static>> {
     Some(match (&e.kind, &e.res) {
         (ExprKind::Null, _) => Val::null(),
         (ExprKind::Bool(b), _) => Val::bool(*b, None),
-        (ExprKind::Int(i), _) => Val::new(V::Int(*i), None),
-        (ExprKind::Str(_), Res::Version(v)) => Val::new(V::Version(*v), None),
-        (ExprKind::Str(_), Res::Pci(p)) => Val::new(V::Pci(*p), None),
-        (ExprKind::Str(s), _) => Val::new(V::Str(Cow::Owned(s.clone())), None),
+        (ExprKind::Int(i), _) => Val::new(Value::Int(*i), None),
+        (ExprKind::Str(_), Resolved::Version(v)) => Val::new(Value::Version(*v), None),
+        (ExprKind::Str(_), Resolved::Pci(p)) => Val::new(Value::Pci(*p), None),
+        (ExprKind::Str(s), _) => Val::new(Value::Str(Cow::Owned(s.clone())), None),
         (ExprKind::Unary(ast::UnOp::Neg, x), _) => match x.kind {
-            ExprKind::Int(i) => Val::new(V::Int(i.checked_neg()?), None),
+            ExprKind::Int(i) => Val::new(Value::Int(i.checked_neg()?), None),
             _ => return None,
         },
         (ExprKind::List(items), _) => {
             let vals: Option<Vec<Val<'static>>> = items.iter().map(constant).collect();
-            Val::new(V::List(Arc::new(vals?)), None)
+            Val::new(Value::List(Arc::new(vals?)), None)
         }
         _ => return None,
     })
@@ -107,14 +107,14 @@ fn expr(e: &ast::Expr) -> ir::Expr {
             Kind::Const(constant(e).unwrap_or_else(Val::null))
         }
         (ExprKind::List(items), _) => Kind::List(items.iter().map(expr).collect()),
-        (ExprKind::Var(_), Res::Slot(s)) => Kind::Slot(*s),
-        (ExprKind::Member(base, _), Res::Field(i)) => Kind::Field(boxed(base), *i),
+        (ExprKind::Var(_), Resolved::Slot(s)) => Kind::Slot(*s),
+        (ExprKind::Member(base, _), Resolved::Field(i)) => Kind::Field(boxed(base), *i),
         // a field that did not resolve reads as missing at its base
         (ExprKind::Member(base, _), _) => Kind::Field(boxed(base), usize::MAX),
         (ExprKind::Index(b, i), _) => Kind::Index(boxed(b), boxed(i)),
         (ExprKind::Unary(op, x), _) => Kind::Unary(*op, boxed(x)),
         (ExprKind::Binary(ast::BinOp::Matches, l, r), _) => match &r.res {
-            Res::Regex(re) => Kind::Matches(boxed(l), Arc::clone(re)),
+            Resolved::Regex(re) => Kind::Matches(boxed(l), Arc::clone(re)),
             _ => Kind::Const(Val::null()),
         },
         (ExprKind::Binary(op, l, r), _) => Kind::Binary {
@@ -123,18 +123,18 @@ fn expr(e: &ast::Expr) -> ir::Expr {
             right: boxed(r),
             presence: matches!(l.kind, ExprKind::Null) || matches!(r.kind, ExprKind::Null),
         },
-        (ExprKind::Call(_, args), Res::Func(fi)) => {
+        (ExprKind::Call(_, args), Resolved::Func(fi)) => {
             let regex = FUNCTIONS
                 .get(*fi)
                 .and_then(|f| f.regex_arg)
                 .and_then(|i| args.get(i))
                 .and_then(|a| match &a.res {
-                    Res::Regex(r) => Some(Arc::clone(r)),
+                    Resolved::Regex(r) => Some(Arc::clone(r)),
                     _ => None,
                 });
             Kind::Call(*fi, args.iter().map(expr).collect(), regex)
         }
-        (ExprKind::Quant(q, _, list, body), Res::Slot(s)) => {
+        (ExprKind::Quant(q, _, list, body), Resolved::Slot(s)) => {
             Kind::Quant(*q, *s, boxed(list), boxed(body))
         }
         (ExprKind::If(c, t, f), _) => Kind::If(boxed(c), boxed(t), boxed(f)),

@@ -17,14 +17,14 @@ pub use version::Version;
 
 /// A value and the span of the text it came from.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sp<T> {
+pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
 }
 
-impl<T> Sp<T> {
-    pub fn new(value: T, span: Span) -> Sp<T> {
-        Sp { value, span }
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Spanned<T> {
+        Spanned { value, span }
     }
 }
 
@@ -39,8 +39,8 @@ pub enum Format {
 pub enum Placement {
     #[default]
     Unplaced,
-    Host(Sp<String>),
-    Cluster(Sp<String>),
+    Host(Spanned<String>),
+    Cluster(Spanned<String>),
 }
 
 /// One passthrough device of a VM (a `pciPassthruN` group whose `present`
@@ -51,15 +51,15 @@ pub struct Device {
     pub span: Span,
     /// `N` of `pciPassthruN`, or the position in the YAML list.
     pub index: i64,
-    pub address: Option<Sp<PciAddr>>,
-    pub vendor_id: Option<Sp<i64>>,
-    pub device_id: Option<Sp<i64>>,
-    pub system_id: Option<Sp<String>>,
+    pub address: Option<Spanned<PciAddr>>,
+    pub vendor_id: Option<Spanned<i64>>,
+    pub device_id: Option<Spanned<i64>>,
+    pub system_id: Option<Spanned<String>>,
     /// Dynamic DirectPath I/O: `vendorId:deviceId` the VM accepts.
-    pub allowed_devices: Option<Sp<String>>,
-    pub vgpu: Option<Sp<String>>,
+    pub allowed_devices: Option<Spanned<String>>,
+    pub vgpu: Option<Spanned<String>>,
     /// SR-IOV: the physical function this virtual function belongs to.
-    pub pf_id: Option<Sp<String>>,
+    pub pf_id: Option<Spanned<String>>,
 }
 
 impl Device {
@@ -142,26 +142,26 @@ pub struct Vm {
     /// where "missing" points when a key is absent.
     pub span: Span,
     pub format: Format,
-    pub name: Option<Sp<String>>,
+    pub name: Option<Spanned<String>>,
     pub placement: Placement,
-    pub hardware_version: Option<Sp<i64>>,
-    pub firmware: Option<Sp<String>>,
-    pub memory_mb: Option<Sp<i64>>,
-    pub memory_reservation_mb: Option<Sp<i64>>,
-    pub memory_reservation_all: Option<Sp<bool>>,
+    pub hardware_version: Option<Spanned<i64>>,
+    pub firmware: Option<Spanned<String>>,
+    pub memory_mb: Option<Spanned<i64>>,
+    pub memory_reservation_mb: Option<Spanned<i64>>,
+    pub memory_reservation_all: Option<Spanned<bool>>,
     pub passthrough: Vec<Device>,
     /// The `passthrough:` key, or the first `pciPassthruN` line.
     pub passthrough_span: Option<Span>,
-    pub mmio64_enabled: Option<Sp<bool>>,
-    pub mmio64_size_gb: Option<Sp<i64>>,
-    pub snapshots: Vec<Sp<String>>,
-    pub power_state: Option<Sp<String>>,
-    pub vmotion: Option<Sp<bool>>,
-    pub drs_automation: Option<Sp<String>>,
-    pub fault_tolerance: Option<Sp<bool>>,
-    pub ha: Option<Sp<bool>>,
-    pub hot_add_cpu: Option<Sp<bool>>,
-    pub hot_add_memory: Option<Sp<bool>>,
+    pub mmio64_enabled: Option<Spanned<bool>>,
+    pub mmio64_size_gb: Option<Spanned<i64>>,
+    pub snapshots: Vec<Spanned<String>>,
+    pub power_state: Option<Spanned<String>>,
+    pub vmotion: Option<Spanned<bool>>,
+    pub drs_automation: Option<Spanned<String>>,
+    pub fault_tolerance: Option<Spanned<bool>>,
+    pub ha: Option<Spanned<bool>>,
+    pub hot_add_cpu: Option<Spanned<bool>>,
+    pub hot_add_memory: Option<Spanned<bool>>,
     pub raw: Raw,
 }
 
@@ -203,30 +203,30 @@ impl Vm {
 #[derive(Clone, Debug)]
 pub struct HostPci {
     pub span: Span,
-    pub address: Option<Sp<PciAddr>>,
-    pub vendor_id: Option<Sp<i64>>,
-    pub device_id: Option<Sp<i64>>,
+    pub address: Option<Spanned<PciAddr>>,
+    pub vendor_id: Option<Spanned<i64>>,
+    pub device_id: Option<Spanned<i64>>,
     /// The PCI class code (`0x0c03` is a USB controller), given or derived.
-    pub class: Option<Sp<i64>>,
+    pub class: Option<Spanned<i64>>,
     /// The class by name (`usb`, `display`, ...), given or derived.
-    pub class_name: Option<Sp<String>>,
-    pub name: Option<Sp<String>>,
-    pub passthrough: Option<Sp<String>>,
-    pub mmio_gb: Option<Sp<i64>>,
+    pub class_name: Option<Spanned<String>>,
+    pub name: Option<Spanned<String>>,
+    pub passthrough: Option<Spanned<String>>,
+    pub mmio_gb: Option<Spanned<i64>>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Host {
     pub file: FileId,
     pub span: Span,
-    pub name: Option<Sp<String>>,
-    pub cluster: Option<Sp<String>>,
-    pub esxi_version: Option<Sp<Version>>,
-    pub iommu: Option<Sp<String>>,
-    pub boot_device: Option<Sp<String>>,
-    pub coredump_transport: Option<Sp<String>>,
+    pub name: Option<Spanned<String>>,
+    pub cluster: Option<Spanned<String>>,
+    pub esxi_version: Option<Spanned<Version>>,
+    pub iommu: Option<Spanned<String>>,
+    pub boot_device: Option<Spanned<String>>,
+    pub coredump_transport: Option<Spanned<String>>,
     pub coredump_span: Option<Span>,
-    pub system_id: Option<Sp<String>>,
+    pub system_id: Option<Spanned<String>>,
     pub pci: Vec<HostPci>,
     pub pci_span: Option<Span>,
     pub raw: Raw,

@@ -5,7 +5,7 @@
 //! case in keys and booleans); what is really broken is a VL001 and the
 //! rest of the file still loads.
 
-use super::{Raw, RawEntry, Sp};
+use super::{Raw, RawEntry, Spanned};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::directives::{self, CommentToken};
 use crate::source::{FileId, Span};
@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub struct VmxFile {
     pub raw: Raw,
     /// `# vmlint: host=NAME` (or `cluster=NAME`): the name and its span.
-    pub placement: Option<(bool, Sp<String>)>,
+    pub placement: Option<(bool, Spanned<String>)>,
     /// Every comment: own-line `#` lines and comments after a value.
     pub comments: Vec<CommentToken>,
     pub diagnostics: Vec<Diagnostic>,
@@ -81,8 +81,8 @@ impl VmxFile {
         self.raw.value(e)
     }
 
-    fn value_sp(&self, e: &RawEntry) -> Sp<String> {
-        Sp::new(self.value(e).to_string(), e.value)
+    fn value_sp(&self, e: &RawEntry) -> Spanned<String> {
+        Spanned::new(self.value(e).to_string(), e.value)
     }
 
     fn wrong_type(&self, e: &RawEntry, expected: &str) -> Diagnostic {

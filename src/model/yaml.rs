@@ -3,15 +3,16 @@
 //! (with "did you mean"); the rest of the document still loads.
 
 use super::{
-    Device, Format, Host, HostPci, Placement, Raw, RawEntry, Sp, Version, Vm, class_name_of, pci,
+    Device, Format, Host, HostPci, Placement, Raw, RawEntry, Spanned, Version, Vm, class_name_of,
+    pci,
 };
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::schema::enums::Enum;
 use crate::schema::fields::yaml_keys;
-use crate::schema::types::RecTy;
+use crate::schema::types::RecordType;
 use crate::source::{FileId, Span};
 use crate::suggest;
-use crate::yaml::{Node, NodeKind};
+use crate::yaml_tree::{Node, NodeKind};
 use std::sync::LazyLock;
 
 /// What a YAML document describes.
@@ -25,15 +26,17 @@ pub enum Doc {
 // what each record may hold: the field table's YAML keys, and the keys
 // this loader reads besides (`kind`, and placement, which is no field)
 static VM_KEYS: LazyLock<Vec<&str>> =
-    LazyLock::new(|| yaml_keys(RecTy::Vm, &["kind", "host", "cluster"]));
+    LazyLock::new(|| yaml_keys(RecordType::Vm, &["kind", "host", "cluster"]));
 // `name` labels a device for people; no rule reads it
-static DEVICE_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Device, &["name"]));
-static HOST_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Host, &["kind"]));
-static PCI_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::HostPci, &[]));
-static MMIO64_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Mmio64, &[]));
-static MIGRATION_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Migration, &[]));
-static HOT_ADD_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::HotAdd, &[]));
-static COREDUMP_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecTy::Coredump, &[]));
+static DEVICE_KEYS: LazyLock<Vec<&str>> =
+    LazyLock::new(|| yaml_keys(RecordType::Device, &["name"]));
+static HOST_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecordType::Host, &["kind"]));
+static PCI_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecordType::HostPci, &[]));
+static MMIO64_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecordType::Mmio64, &[]));
+static MIGRATION_KEYS: LazyLock<Vec<&str>> =
+    LazyLock::new(|| yaml_keys(RecordType::Migration, &[]));
+static HOT_ADD_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecordType::HotAdd, &[]));
+static COREDUMP_KEYS: LazyLock<Vec<&str>> = LazyLock::new(|| yaml_keys(RecordType::Coredump, &[]));
 
 /// Reads one document. `default_kind` comes from the file name
 /// (`*.vm.yaml`, `*.host.yaml`) and is used when `kind` is absent.
@@ -45,7 +48,7 @@ pub fn load(
 ) -> Doc {
     let kind_node = node.get("kind");
     let kind = kind_node.and_then(Node::scalar).or(default_kind);
-    let mut r = Reader { diags };
+    let mut r = DocReader { diags };
     match (kind, node.as_map()) {
         (Some("vm"), Some(_)) => Doc::Vm(Box::new(read_vm(file, node, &mut r))),
         (Some("host"), Some(_)) => Doc::Host(Box::new(read_host(file, node, &mut r))),
@@ -81,7 +84,7 @@ pub fn load(
     }
 }
 
-fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
+fn read_vm(file: FileId, node: &Node, r: &mut DocReader) -> Vm {
     let mut vm = Vm::new(file, node.span, Format::Yaml);
     for (k, v) in r.entries(node, &VM_KEYS, "VM") {
         match k {
@@ -93,7 +96,8 @@ fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
             "memory_mb" => vm.memory_mb = r.int(v),
             "memory_reservation_mb" => vm.memory_reservation_mb = r.int(v),
             "memory_reservation" => {
-                vm.memory_reservation_all = r.choice(v, &["all"]).map(|s| Sp::new(true, s.span));
+                vm.memory_reservation_all =
+                    r.choice(v, &["all"]).map(|s| Spanned::new(true, s.span));
             }
             "mmio64" => {
                 for (k, v) in r.entries(v, &MMIO64_KEYS, "mmio64") {
@@ -141,7 +145,7 @@ fn read_vm(file: FileId, node: &Node, r: &mut Reader) -> Vm {
     vm
 }
 
-fn read_device(item: &Node, index: usize, r: &mut Reader) -> Option<Device> {
+fn read_device(item: &Node, index: usize, r: &mut DocReader) -> Option<Device> {
     let mut d = Device::new(item.span, i64::try_from(index).unwrap_or(i64::MAX));
     if item.as_map().is_none() {
         r.wrong(
@@ -164,7 +168,7 @@ fn read_device(item: &Node, index: usize, r: &mut Reader) -> Option<Device> {
     Some(d)
 }
 
-fn read_host(file: FileId, node: &Node, r: &mut Reader) -> Host {
+fn read_host(file: FileId, node: &Node, r: &mut DocReader) -> Host {
     let mut h = Host {
         file,
         span: node.span,
@@ -211,7 +215,7 @@ fn read_host(file: FileId, node: &Node, r: &mut Reader) -> Host {
     h
 }
 
-fn read_pci(item: &Node, r: &mut Reader) -> HostPci {
+fn read_pci(item: &Node, r: &mut DocReader) -> HostPci {
     let mut p = HostPci {
         span: item.span,
         address: None,
@@ -230,9 +234,9 @@ fn read_pci(item: &Node, r: &mut Reader) -> HostPci {
             "device_id" => p.device_id = r.id(v),
             "class" => match v.scalar().and_then(pci::parse_id) {
                 Some(code) => {
-                    p.class = Some(Sp::new(i64::from(code), v.span));
+                    p.class = Some(Spanned::new(i64::from(code), v.span));
                     p.class_name =
-                        class_name_of(i64::from(code)).map(|n| Sp::new(n.to_string(), v.span));
+                        class_name_of(i64::from(code)).map(|n| Spanned::new(n.to_string(), v.span));
                 }
                 None => {
                     let names: Vec<&str> = super::PCI_CLASSES.iter().map(|(n, _)| *n).collect();
@@ -240,7 +244,7 @@ fn read_pci(item: &Node, r: &mut Reader) -> HostPci {
                         p.class = super::PCI_CLASSES
                             .iter()
                             .find(|(n, _)| *n == s.value && *n == "usb")
-                            .map(|(_, c)| Sp::new(*c, s.span));
+                            .map(|(_, c)| Spanned::new(*c, s.span));
                         p.class_name = Some(s);
                     }
                 }
@@ -299,11 +303,11 @@ fn flatten(node: &Node) -> Raw {
 }
 
 /// Typed reads of YAML nodes; each mismatch is one VL002.
-struct Reader<'a> {
+struct DocReader<'a> {
     diags: &'a mut Vec<Diagnostic>,
 }
 
-impl Reader<'_> {
+impl DocReader<'_> {
     /// The entries of a mapping whose keys are known; unknown and duplicate
     /// keys are reported and skipped.
     fn entries<'n>(
@@ -386,9 +390,9 @@ impl Reader<'_> {
         }
     }
 
-    fn string(&mut self, node: &Node) -> Option<Sp<String>> {
+    fn string(&mut self, node: &Node) -> Option<Spanned<String>> {
         match node.scalar() {
-            Some(t) if !node.is_null() => Some(Sp::new(t.to_string(), node.span)),
+            Some(t) if !node.is_null() => Some(Spanned::new(t.to_string(), node.span)),
             _ => {
                 if !node.is_null() {
                     self.wrong(node, "a string");
@@ -398,7 +402,7 @@ impl Reader<'_> {
         }
     }
 
-    fn int(&mut self, node: &Node) -> Option<Sp<i64>> {
+    fn int(&mut self, node: &Node) -> Option<Spanned<i64>> {
         let parsed = node.scalar().and_then(|t| {
             t.trim()
                 .parse::<i64>()
@@ -406,7 +410,7 @@ impl Reader<'_> {
                 .or_else(|| pci::parse_id(t).map(i64::from))
         });
         match parsed {
-            Some(v) => Some(Sp::new(v, node.span)),
+            Some(v) => Some(Spanned::new(v, node.span)),
             None => {
                 if !node.is_null() {
                     self.wrong(node, "an integer");
@@ -417,9 +421,9 @@ impl Reader<'_> {
     }
 
     /// A PCI vendor or device id: `0x10de`, `"0x10de"` or decimal.
-    fn id(&mut self, node: &Node) -> Option<Sp<i64>> {
+    fn id(&mut self, node: &Node) -> Option<Spanned<i64>> {
         match node.scalar().and_then(pci::parse_id) {
-            Some(v) => Some(Sp::new(i64::from(v), node.span)),
+            Some(v) => Some(Spanned::new(i64::from(v), node.span)),
             None => {
                 if !node.is_null() {
                     self.wrong(node, "a PCI id such as 0x10de");
@@ -429,7 +433,7 @@ impl Reader<'_> {
         }
     }
 
-    fn bool(&mut self, node: &Node) -> Option<Sp<bool>> {
+    fn bool(&mut self, node: &Node) -> Option<Spanned<bool>> {
         let v = match &node.kind {
             NodeKind::Scalar { text, plain: true } => match text.as_str() {
                 "true" | "True" | "TRUE" => Some(true),
@@ -439,7 +443,7 @@ impl Reader<'_> {
             _ => None,
         };
         match v {
-            Some(b) => Some(Sp::new(b, node.span)),
+            Some(b) => Some(Spanned::new(b, node.span)),
             None => {
                 if !node.is_null() {
                     self.wrong(node, "true or false");
@@ -449,7 +453,7 @@ impl Reader<'_> {
         }
     }
 
-    fn choice(&mut self, node: &Node, allowed: &[&str]) -> Option<Sp<String>> {
+    fn choice(&mut self, node: &Node, allowed: &[&str]) -> Option<Spanned<String>> {
         let s = self.string(node)?;
         if allowed.contains(&s.value.as_str()) {
             return Some(s);
@@ -472,7 +476,7 @@ impl Reader<'_> {
         None
     }
 
-    fn address(&mut self, node: &Node) -> Option<Sp<pci::PciAddr>> {
+    fn address(&mut self, node: &Node) -> Option<Spanned<pci::PciAddr>> {
         let s = self.string(node)?;
         match pci::PciAddr::read(&s.value, pci::Radix::Hex) {
             Some((a, other)) => {
@@ -480,7 +484,7 @@ impl Reader<'_> {
                     self.diags
                         .push(pci::ambiguity(s.span, &s.value, a, o, pci::Radix::Hex));
                 }
-                Some(Sp::new(a, s.span))
+                Some(Spanned::new(a, s.span))
             }
             None => {
                 self.wrong(node, "a PCI address such as \"0000:3b:00.0\"");
@@ -489,10 +493,10 @@ impl Reader<'_> {
         }
     }
 
-    fn version(&mut self, node: &Node) -> Option<Sp<Version>> {
+    fn version(&mut self, node: &Node) -> Option<Spanned<Version>> {
         let s = self.string(node)?;
         match Version::parse(&s.value) {
-            Some(v) => Some(Sp::new(v, s.span)),
+            Some(v) => Some(Spanned::new(v, s.span)),
             None => {
                 self.wrong(node, "an ESXi version such as 8.0.2 or \"8.0 U2\"");
                 None

@@ -3,9 +3,9 @@
 //! `vm.memory_mb` here, the evaluator calls `get`, `vmlint explain` and
 //! docs/rule-language.md print it.
 
-use super::types::{RecTy, Ty};
+use super::types::{RecordType, Ty};
 use crate::model::inventory::Inventory;
-use crate::schema::value::{Rec, V, Val};
+use crate::schema::value::{Record, Val, Value};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -13,14 +13,14 @@ mod host;
 mod vm;
 
 /// What a field accessor may consult beyond its record.
-pub struct Ctx<'a> {
+pub struct FieldContext<'a> {
     pub inv: &'a Inventory,
 }
 
-pub type Getter = for<'a> fn(Rec<'a>, &Ctx<'a>) -> Val<'a>;
+pub type Getter = for<'a> fn(Record<'a>, &FieldContext<'a>) -> Val<'a>;
 
 pub struct FieldDef {
-    pub on: RecTy,
+    pub on: RecordType,
     pub name: &'static str,
     pub ty: Ty,
     /// The `.vmx` keys it is read from (`pciPassthruN.id`: every group N;
@@ -33,12 +33,12 @@ pub struct FieldDef {
     pub get: Getter,
 }
 
-pub fn lookup(on: RecTy, name: &str) -> Option<usize> {
+pub fn lookup(on: RecordType, name: &str) -> Option<usize> {
     FIELDS.iter().position(|f| f.on == on && f.name == name)
 }
 
 /// The `.vmx` keys of a field, as the table declares them.
-pub fn vmx_keys(on: RecTy, name: &str) -> &'static [&'static str] {
+pub fn vmx_keys(on: RecordType, name: &str) -> &'static [&'static str] {
     FIELDS
         .iter()
         .find(|f| f.on == on && f.name == name)
@@ -48,7 +48,7 @@ pub fn vmx_keys(on: RecTy, name: &str) -> &'static [&'static str] {
 /// The YAML keys of a record, as the table declares them, and the keys a
 /// loader reads besides (placement, `kind`): what a YAML descriptor of it
 /// may hold.
-pub fn yaml_keys(on: RecTy, besides: &[&'static str]) -> Vec<&'static str> {
+pub fn yaml_keys(on: RecordType, besides: &[&'static str]) -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = besides.to_vec();
     for f in FIELDS.iter().filter(|f| f.on == on && !f.yaml.is_empty()) {
         if !keys.contains(&f.yaml) {
@@ -58,25 +58,25 @@ pub fn yaml_keys(on: RecTy, besides: &[&'static str]) -> Vec<&'static str> {
     keys
 }
 
-pub fn names(on: RecTy) -> impl Iterator<Item = &'static str> {
+pub fn names(on: RecordType) -> impl Iterator<Item = &'static str> {
     FIELDS.iter().filter(move |f| f.on == on).map(|f| f.name)
 }
 
-/// Every field, VM records first: `Res::Field` indexes this list.
+/// Every field, VM records first: `Resolved::Field` indexes this list.
 pub static FIELDS: LazyLock<Vec<&'static FieldDef>> =
     LazyLock::new(|| vm::FIELDS.iter().chain(host::FIELDS).collect());
 
 macro_rules! field {
     ($on:ident, $name:literal, $ty:expr, vmx [$($vmx:literal),*], yaml $yaml:literal, $doc:literal, |$r:ident, $ctx:ident| $body:expr) => {
         FieldDef {
-            on: RecTy::$on,
+            on: RecordType::$on,
             name: $name,
             ty: $ty,
             vmx: &[$($vmx),*],
             yaml: $yaml,
             doc: $doc,
             get: {
-                fn get<'a>($r: Rec<'a>, $ctx: &Ctx<'a>) -> Val<'a> {
+                fn get<'a>($r: Record<'a>, $ctx: &FieldContext<'a>) -> Val<'a> {
                     let _ = $ctx;
                     $body
                 }
@@ -89,5 +89,5 @@ macro_rules! field {
 pub(super) use field;
 
 pub(super) fn text<'a>(s: &'static str, span: crate::source::Span) -> Val<'a> {
-    Val::new(V::Str(Cow::Borrowed(s)), Some(span))
+    Val::new(Value::Str(Cow::Borrowed(s)), Some(span))
 }

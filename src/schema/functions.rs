@@ -2,7 +2,7 @@
 //! documentation, and the code. The checker checks calls against it, the
 //! evaluator calls it, the docs print it.
 
-use super::value::{V, Val};
+use super::value::{Val, Value};
 use crate::model::Version;
 use crate::schema::types::{Elem, Ty};
 use crate::suggest;
@@ -29,8 +29,8 @@ fn str_arg<'a, 'b>(args: &'b [Val<'a>], i: usize) -> Option<&'b str> {
     args.get(i).and_then(Val::as_str)
 }
 
-fn owned<'a>(s: String) -> V<'a> {
-    V::Str(Cow::Owned(s))
+fn owned<'a>(s: String) -> Value<'a> {
+    Value::Str(Cow::Owned(s))
 }
 
 pub static FUNCTIONS: &[FuncDef] = &[
@@ -42,7 +42,7 @@ pub static FUNCTIONS: &[FuncDef] = &[
         doc: "the number of items of a list: `count(vm.passthrough)`; `count(d in LIST, COND)` counts those that satisfy COND",
         call: |a, _| {
             Val::new(
-                V::Int(
+                Value::Int(
                     a.first()
                         .and_then(Val::as_list)
                         .map_or(0, |l| l.len() as i64),
@@ -58,7 +58,7 @@ pub static FUNCTIONS: &[FuncDef] = &[
         regex_arg: None,
         doc: "the length of a string, in characters",
         call: |a, _| match str_arg(a, 0) {
-            Some(s) => Val::new(V::Int(s.chars().count() as i64), None),
+            Some(s) => Val::new(Value::Int(s.chars().count() as i64), None),
             None => Val::null(),
         },
     },
@@ -154,7 +154,7 @@ pub static FUNCTIONS: &[FuncDef] = &[
         regex_arg: None,
         doc: "the edit distance between two strings, ignoring case",
         call: |a, _| match (str_arg(a, 0), str_arg(a, 1)) {
-            (Some(x), Some(y)) => Val::new(V::Int(suggest::distance(x, y) as i64), None),
+            (Some(x), Some(y)) => Val::new(Value::Int(suggest::distance(x, y) as i64), None),
             _ => Val::null(),
         },
     },
@@ -167,7 +167,7 @@ pub static FUNCTIONS: &[FuncDef] = &[
         call: |a, _| {
             str_arg(a, 0)
                 .and_then(Version::parse)
-                .map_or(Val::null(), |v| Val::new(V::Version(v), None))
+                .map_or(Val::null(), |v| Val::new(Value::Version(v), None))
         },
     },
     FuncDef {
@@ -203,7 +203,7 @@ pub static FUNCTIONS: &[FuncDef] = &[
             a.first().and_then(Val::as_int),
             a.get(1).and_then(Val::as_int),
         ) {
-            (Some(x), Some(y)) => Val::new(V::Int(x.min(y)), None),
+            (Some(x), Some(y)) => Val::new(Value::Int(x.min(y)), None),
             _ => Val::null(),
         },
     },
@@ -217,7 +217,7 @@ pub static FUNCTIONS: &[FuncDef] = &[
             a.first().and_then(Val::as_int),
             a.get(1).and_then(Val::as_int),
         ) {
-            (Some(x), Some(y)) => Val::new(V::Int(x.max(y)), None),
+            (Some(x), Some(y)) => Val::new(Value::Int(x.max(y)), None),
             _ => Val::null(),
         },
     },

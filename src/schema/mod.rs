@@ -9,5 +9,3 @@ pub mod fields;
 pub mod functions;
 pub mod types;
 pub mod value;
-
-

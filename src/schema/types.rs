@@ -3,7 +3,7 @@
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecTy {
+pub enum RecordType {
     Vm,
     Host,
     Device,
@@ -14,17 +14,17 @@ pub enum RecTy {
     Coredump,
 }
 
-impl RecTy {
+impl RecordType {
     pub fn name(self) -> &'static str {
         match self {
-            RecTy::Vm => "vm",
-            RecTy::Host => "host",
-            RecTy::Device => "passthrough device",
-            RecTy::HostPci => "host PCI device",
-            RecTy::Mmio64 => "mmio64",
-            RecTy::Migration => "migration",
-            RecTy::HotAdd => "hot_add",
-            RecTy::Coredump => "coredump",
+            RecordType::Vm => "vm",
+            RecordType::Host => "host",
+            RecordType::Device => "passthrough device",
+            RecordType::HostPci => "host PCI device",
+            RecordType::Mmio64 => "mmio64",
+            RecordType::Migration => "migration",
+            RecordType::HotAdd => "hot_add",
+            RecordType::Coredump => "coredump",
         }
     }
 }
@@ -35,7 +35,7 @@ pub enum Elem {
     Any,
     Int,
     Str,
-    Rec(RecTy),
+    Record(RecordType),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub enum Ty {
     Str,
     Version,
     Pci,
-    Rec(RecTy),
+    Record(RecordType),
     List(Elem),
     /// `raw`: every key of a descriptor, indexed by a string.
     Raw,
@@ -61,7 +61,7 @@ impl Ty {
             Elem::Any => Ty::Any,
             Elem::Int => Ty::Int,
             Elem::Str => Ty::Str,
-            Elem::Rec(r) => Ty::Rec(r),
+            Elem::Record(r) => Ty::Record(r),
         }
     }
 
@@ -69,7 +69,7 @@ impl Ty {
         match self {
             Ty::Int => Elem::Int,
             Ty::Str | Ty::Enum(_) => Elem::Str,
-            Ty::Rec(r) => Elem::Rec(r),
+            Ty::Record(r) => Elem::Record(r),
             _ => Elem::Any,
         }
     }
@@ -110,11 +110,16 @@ impl fmt::Display for Ty {
             Ty::Enum(e) => write!(f, "one of {e}"),
             Ty::Version => f.write_str("a version"),
             Ty::Pci => f.write_str("a PCI address"),
-            Ty::Rec(r @ (RecTy::Mmio64 | RecTy::Migration | RecTy::HotAdd | RecTy::Coredump)) => {
+            Ty::Record(
+                r @ (RecordType::Mmio64
+                | RecordType::Migration
+                | RecordType::HotAdd
+                | RecordType::Coredump),
+            ) => {
                 write!(f, "the {} settings", r.name())
             }
-            Ty::Rec(r) => write!(f, "a {}", r.name()),
-            Ty::List(Elem::Rec(r)) => write!(f, "a list of {}s", r.name()),
+            Ty::Record(r) => write!(f, "a {}", r.name()),
+            Ty::List(Elem::Record(r)) => write!(f, "a list of {}s", r.name()),
             Ty::List(Elem::Int) => f.write_str("a list of numbers"),
             Ty::List(Elem::Str) => f.write_str("a list of strings"),
             Ty::List(Elem::Any) => f.write_str("a list"),

@@ -2,7 +2,7 @@
 //! (and whether it is a missing key, pointing at the parent), so a failed
 //! assertion can underline the text that made it fail at no extra cost.
 
-use crate::model::{Device, Host, HostPci, PciAddr, Raw, Sp, Version, Vm};
+use crate::model::{Device, Host, HostPci, PciAddr, Raw, Spanned, Version, Vm};
 use crate::source::Span;
 use std::borrow::Cow;
 use std::fmt;
@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 /// A record of the model: what `.field` applies to.
 #[derive(Clone, Copy, Debug)]
-pub enum Rec<'a> {
+pub enum Record<'a> {
     Vm(usize, &'a Vm),
     Host(usize, &'a Host),
     Device(&'a Device),
@@ -21,9 +21,9 @@ pub enum Rec<'a> {
     Coredump(&'a Host),
 }
 
-impl Rec<'_> {
-    fn same(&self, other: &Rec<'_>) -> bool {
-        use Rec::*;
+impl Record<'_> {
+    fn same(&self, other: &Record<'_>) -> bool {
+        use Record::*;
         match (self, other) {
             (Vm(a, _), Vm(b, _)) | (Host(a, _), Host(b, _)) => a == b,
             (Device(a), Device(b)) => std::ptr::eq(*a, *b),
@@ -34,28 +34,28 @@ impl Rec<'_> {
 }
 
 #[derive(Clone, Debug)]
-pub enum V<'a> {
+pub enum Value<'a> {
     Null,
     Bool(bool),
     Int(i64),
     Str(Cow<'a, str>),
     Version(Version),
     Pci(PciAddr),
-    Rec(Rec<'a>),
+    Record(Record<'a>),
     List(Arc<Vec<Val<'a>>>),
     Raw(&'a Raw),
 }
 
 #[derive(Clone, Debug)]
 pub struct Val<'a> {
-    pub v: V<'a>,
+    pub v: Value<'a>,
     pub span: Option<Span>,
     /// A key that is absent: `span` is then its parent's.
     pub missing: bool,
 }
 
 impl<'a> Val<'a> {
-    pub fn new(v: V<'a>, span: Option<Span>) -> Val<'a> {
+    pub fn new(v: Value<'a>, span: Option<Span>) -> Val<'a> {
         Val {
             v,
             span,
@@ -65,7 +65,7 @@ impl<'a> Val<'a> {
 
     pub fn null() -> Val<'a> {
         Val {
-            v: V::Null,
+            v: Value::Null,
             span: None,
             missing: false,
         }
@@ -74,14 +74,14 @@ impl<'a> Val<'a> {
     /// An absent key, located at its parent.
     pub fn missing(parent: Span) -> Val<'a> {
         Val {
-            v: V::Null,
+            v: Value::Null,
             span: Some(parent),
             missing: true,
         }
     }
 
     pub fn bool(b: bool, span: Option<Span>) -> Val<'a> {
-        Val::new(V::Bool(b), span)
+        Val::new(Value::Bool(b), span)
     }
 
     /// With the span (and missing flag) of `from`.
@@ -92,34 +92,34 @@ impl<'a> Val<'a> {
     }
 
     pub fn is_true(&self) -> bool {
-        matches!(self.v, V::Bool(true))
+        matches!(self.v, Value::Bool(true))
     }
 
     pub fn is_false(&self) -> bool {
-        matches!(self.v, V::Bool(false))
+        matches!(self.v, Value::Bool(false))
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self.v, V::Null)
+        matches!(self.v, Value::Null)
     }
 
     pub fn as_str(&self) -> Option<&str> {
         match &self.v {
-            V::Str(s) => Some(s),
+            Value::Str(s) => Some(s),
             _ => None,
         }
     }
 
     pub fn as_int(&self) -> Option<i64> {
         match self.v {
-            V::Int(i) => Some(i),
+            Value::Int(i) => Some(i),
             _ => None,
         }
     }
 
     pub fn as_list(&self) -> Option<&[Val<'a>]> {
         match &self.v {
-            V::List(l) => Some(l),
+            Value::List(l) => Some(l),
             _ => None,
         }
     }
@@ -127,22 +127,22 @@ impl<'a> Val<'a> {
 
 /// Equality as the language defines it: PCI addresses and versions compare
 /// by value whatever their spelling; records by identity.
-pub fn equal(a: &V<'_>, b: &V<'_>) -> bool {
+pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
-        (V::Null, V::Null) => true,
-        (V::Bool(x), V::Bool(y)) => x == y,
-        (V::Int(x), V::Int(y)) => x == y,
-        (V::Str(x), V::Str(y)) => x == y,
-        (V::Version(x), V::Version(y)) => x == y,
-        (V::Pci(x), V::Pci(y)) => x == y,
-        (V::Version(x), V::Str(s)) | (V::Str(s), V::Version(x)) => {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Version(x), Value::Version(y)) => x == y,
+        (Value::Pci(x), Value::Pci(y)) => x == y,
+        (Value::Version(x), Value::Str(s)) | (Value::Str(s), Value::Version(x)) => {
             Version::parse(s).is_some_and(|v| v == *x)
         }
-        (V::Pci(x), V::Str(s)) | (V::Str(s), V::Pci(x)) => {
+        (Value::Pci(x), Value::Str(s)) | (Value::Str(s), Value::Pci(x)) => {
             PciAddr::parse(s).is_some_and(|p| p == *x)
         }
-        (V::Rec(x), V::Rec(y)) => x.same(y),
-        (V::List(x), V::List(y)) => {
+        (Value::Record(x), Value::Record(y)) => x.same(y),
+        (Value::List(x), Value::List(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| equal(&a.v, &b.v))
         }
         _ => false,
@@ -153,26 +153,26 @@ impl fmt::Display for Val<'_> {
     /// How a value reads inside a message.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.v {
-            V::Null => f.write_str("missing"),
-            V::Bool(b) => write!(f, "{b}"),
-            V::Int(i) => write!(f, "{i}"),
-            V::Str(s) => f.write_str(s),
-            V::Version(v) => write!(f, "{v}"),
-            V::Pci(p) => write!(f, "{p}"),
-            V::Rec(Rec::Vm(_, vm)) => f.write_str(vm.label()),
-            V::Rec(Rec::Host(_, h)) => {
+            Value::Null => f.write_str("missing"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Str(s) => f.write_str(s),
+            Value::Version(v) => write!(f, "{v}"),
+            Value::Pci(p) => write!(f, "{p}"),
+            Value::Record(Record::Vm(_, vm)) => f.write_str(vm.label()),
+            Value::Record(Record::Host(_, h)) => {
                 f.write_str(h.name.as_ref().map_or("?", |n| n.value.as_str()))
             }
-            V::Rec(Rec::Device(d)) => match &d.address {
+            Value::Record(Record::Device(d)) => match &d.address {
                 Some(a) => write!(f, "{}", a.value),
                 None => write!(f, "device {}", d.index),
             },
-            V::Rec(Rec::HostPci(p)) => match &p.address {
+            Value::Record(Record::HostPci(p)) => match &p.address {
                 Some(a) => write!(f, "{}", a.value),
                 None => f.write_str("?"),
             },
-            V::Rec(_) | V::Raw(_) => f.write_str("{...}"),
-            V::List(l) => {
+            Value::Record(_) | Value::Raw(_) => f.write_str("{...}"),
+            Value::List(l) => {
                 f.write_str("[")?;
                 for (i, x) in l.iter().enumerate() {
                     if i > 0 {
@@ -187,38 +187,38 @@ impl fmt::Display for Val<'_> {
 }
 
 /// Conversions from the model's optional spanned fields.
-pub fn int<'a>(v: &Option<Sp<i64>>, parent: Span) -> Val<'a> {
+pub fn int<'a>(v: &Option<Spanned<i64>>, parent: Span) -> Val<'a> {
     v.as_ref().map_or(Val::missing(parent), |s| {
-        Val::new(V::Int(s.value), Some(s.span))
+        Val::new(Value::Int(s.value), Some(s.span))
     })
 }
 
-pub fn boolean<'a>(v: &Option<Sp<bool>>, parent: Span) -> Val<'a> {
+pub fn boolean<'a>(v: &Option<Spanned<bool>>, parent: Span) -> Val<'a> {
     v.as_ref().map_or(Val::missing(parent), |s| {
-        Val::new(V::Bool(s.value), Some(s.span))
+        Val::new(Value::Bool(s.value), Some(s.span))
     })
 }
 
 /// A switch whose absence ESXi defines as off (`sched.mem.pin`,
 /// `vcpu.hotadd`...): false when absent, still pointing at the parent and
 /// labelled missing, so a finding can say where to add it.
-pub fn switch<'a>(v: &Option<Sp<bool>>, parent: Span) -> Val<'a> {
+pub fn switch<'a>(v: &Option<Spanned<bool>>, parent: Span) -> Val<'a> {
     v.as_ref().map_or(
         Val {
-            v: V::Bool(false),
+            v: Value::Bool(false),
             span: Some(parent),
             missing: true,
         },
-        |s| Val::new(V::Bool(s.value), Some(s.span)),
+        |s| Val::new(Value::Bool(s.value), Some(s.span)),
     )
 }
 
-pub fn string<'a>(v: &'a Option<Sp<String>>, parent: Span) -> Val<'a> {
+pub fn string<'a>(v: &'a Option<Spanned<String>>, parent: Span) -> Val<'a> {
     v.as_ref().map_or(Val::missing(parent), |s| {
-        Val::new(V::Str(Cow::Borrowed(&s.value)), Some(s.span))
+        Val::new(Value::Str(Cow::Borrowed(&s.value)), Some(s.span))
     })
 }
 
 pub fn list<'a>(items: Vec<Val<'a>>, span: Span) -> Val<'a> {
-    Val::new(V::List(Arc::new(items)), Some(span))
+    Val::new(Value::List(Arc::new(items)), Some(span))
 }

@@ -9,7 +9,7 @@ use crate::model::{PciAddr, Version};
 use crate::schema::enums::Enum;
 use crate::schema::fields as schema;
 use crate::schema::functions::{FUNCTIONS, lookup as lookup_fn};
-use crate::schema::types::{Elem, RecTy, Ty};
+use crate::schema::types::{Elem, RecordType, Ty};
 use crate::source::Span;
 use crate::suggest;
 use std::sync::Arc;
@@ -38,7 +38,7 @@ impl Checker<'_> {
                 match self.scope.iter_mut().rev().find(|b| b.name == name.text) {
                     Some(b) => {
                         b.used = true;
-                        e.res = Res::Slot(b.slot);
+                        e.res = Resolved::Slot(b.slot);
                         b.ty
                     }
                     None => {
@@ -60,15 +60,15 @@ impl Checker<'_> {
             ExprKind::Member(base, field) => {
                 let bt = self.expr(base);
                 match bt {
-                    Ty::Rec(r) => match schema::lookup(r, &field.text)
+                    Ty::Record(r) => match schema::lookup(r, &field.text)
                         .and_then(|i| Some((i, *schema::FIELDS.get(i)?)))
                     {
                         Some((i, f)) => {
-                            e.res = Res::Field(i);
+                            e.res = Resolved::Field(i);
                             self.uses_vms |= f.name == "vms";
                             let raw = f.name == "raw" || f.name == "raw_keys";
-                            self.uses_raw |= raw && r == RecTy::Vm;
-                            self.uses_host_raw |= raw && r == RecTy::Host;
+                            self.uses_raw |= raw && r == RecordType::Vm;
+                            self.uses_host_raw |= raw && r == RecordType::Host;
                             f.ty
                         }
                         None => {
@@ -80,12 +80,12 @@ impl Checker<'_> {
                                     codes::RULE_NAME,
                                     Severity::Error,
                                     fs,
-                                    format!("{} has no field `{ft}`{hint}", Ty::Rec(r)),
+                                    format!("{} has no field `{ft}`{hint}", Ty::Record(r)),
                                 )
                                 .with_label("unknown field")
                                 .with_help(format!(
                                     "the fields of {} are: {}",
-                                    Ty::Rec(r),
+                                    Ty::Record(r),
                                     all.join(", ")
                                 )),
                             );
@@ -110,11 +110,11 @@ impl Checker<'_> {
                 let it = self.expr(idx);
                 match (bt, it) {
                     (Ty::List(el), Ty::Int | Ty::Any) => Ty::elem(el),
-                    (Ty::List(Elem::Rec(RecTy::HostPci)), Ty::Pci | Ty::Str) => {
+                    (Ty::List(Elem::Record(RecordType::HostPci)), Ty::Pci | Ty::Str) => {
                         self.literal_as(idx, Ty::Pci);
-                        Ty::Rec(RecTy::HostPci)
+                        Ty::Record(RecordType::HostPci)
                     }
-                    (Ty::List(Elem::Rec(RecTy::Vm)), Ty::Str) => Ty::Rec(RecTy::Vm),
+                    (Ty::List(Elem::Record(RecordType::Vm)), Ty::Str) => Ty::Record(RecordType::Vm),
                     (Ty::Raw, Ty::Str | Ty::Any) => Ty::Str,
                     (Ty::Any, _) => Ty::Any,
                     (b, i) => {
@@ -164,7 +164,7 @@ impl Checker<'_> {
                 let el = self.element_of(lt, list.span);
                 let mark = self.scope.len();
                 let slot = self.bind(var, el, true);
-                e.res = Res::Slot(slot);
+                e.res = Resolved::Slot(slot);
                 let bt = self.expr(body);
                 let want = if q == Quant::Sum { Ty::Int } else { Ty::Bool };
                 let list_ty = lt;
@@ -250,7 +250,7 @@ impl Checker<'_> {
                     );
                     return Ty::Any;
                 };
-                e.res = Res::Func(fi);
+                e.res = Resolved::Func(fi);
                 let Some(f) = FUNCTIONS.get(fi) else {
                     return Ty::Any;
                 };
@@ -423,7 +423,7 @@ impl Checker<'_> {
         };
         match ty {
             Ty::Version => match Version::parse(s) {
-                Some(v) => e.res = Res::Version(v),
+                Some(v) => e.res = Resolved::Version(v),
                 None => {
                     let s = s.clone();
                     self.err(
@@ -435,7 +435,7 @@ impl Checker<'_> {
                 }
             },
             _ => match PciAddr::parse(s) {
-                Some(p) => e.res = Res::Pci(p),
+                Some(p) => e.res = Resolved::Pci(p),
                 None => {
                     let s = s.clone();
                     self.err(
@@ -467,7 +467,7 @@ impl Checker<'_> {
             .dfa_size_limit(REGEX_SIZE_LIMIT)
             .build()
         {
-            Ok(re) => e.res = Res::Regex(Arc::new(re)),
+            Ok(re) => e.res = Resolved::Regex(Arc::new(re)),
             Err(err) => {
                 let msg = err
                     .to_string()

@@ -6,7 +6,7 @@
 use super::ast::*;
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::schema::functions::lookup as lookup_fn;
-use crate::schema::types::{RecTy, Ty, from_name};
+use crate::schema::types::{RecordType, Ty, from_name};
 use crate::source::Span;
 use std::collections::HashMap;
 
@@ -97,10 +97,10 @@ fn check_defs(defs: &[Def]) -> Vec<Diagnostic> {
 /// The type a predicate's parameter declares.
 fn def_type(name: &str) -> Ty {
     match name {
-        "vm" => Ty::Rec(RecTy::Vm),
-        "host" => Ty::Rec(RecTy::Host),
-        "device" => Ty::Rec(RecTy::Device),
-        "host_pci" => Ty::Rec(RecTy::HostPci),
+        "vm" => Ty::Record(RecordType::Vm),
+        "host" => Ty::Record(RecordType::Host),
+        "device" => Ty::Record(RecordType::Device),
+        "host_pci" => Ty::Record(RecordType::HostPci),
         other => from_name(other).unwrap_or(Ty::Any),
     }
 }
@@ -203,8 +203,8 @@ impl<'d> Checker<'d> {
 
     fn rule(&mut self, rule: &mut Rule) {
         let subject = match rule.target {
-            Some((Target::Vm, _)) => Ty::Rec(RecTy::Vm),
-            Some((Target::Host, _)) => Ty::Rec(RecTy::Host),
+            Some((Target::Vm, _)) => Ty::Record(RecordType::Vm),
+            Some((Target::Host, _)) => Ty::Record(RecordType::Host),
             None => {
                 self.err(
                     codes::RULE_SYNTAX,
@@ -212,10 +212,10 @@ impl<'d> Checker<'d> {
                     format!("rule `{}` does not say what it checks", rule.code.text),
                     "add `on vm` or `on host`",
                 );
-                Ty::Rec(RecTy::Vm)
+                Ty::Record(RecordType::Vm)
             }
         };
-        let subject_name = if subject == Ty::Rec(RecTy::Host) {
+        let subject_name = if subject == Ty::Record(RecordType::Host) {
             "host"
         } else {
             "vm"
@@ -230,7 +230,7 @@ impl<'d> Checker<'d> {
         });
         self.scope.push(Binding {
             name: "host".into(),
-            ty: Ty::Rec(RecTy::Host),
+            ty: Ty::Record(RecordType::Host),
             slot: SLOT_HOST,
             span: rule.span,
             used: true,

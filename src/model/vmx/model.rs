@@ -4,9 +4,9 @@
 
 use super::{VmxFile, parse_bool};
 use crate::diagnostic::{Diagnostic, Severity, codes};
-use crate::model::{Device, Format, Placement, RawEntry, Sp, Vm, pci};
+use crate::model::{Device, Format, Placement, RawEntry, Spanned, Vm, pci};
 use crate::schema::fields::vmx_keys;
-use crate::schema::types::RecTy;
+use crate::schema::types::RecordType;
 use crate::source::{FileId, Span};
 use std::collections::BTreeMap;
 
@@ -19,7 +19,7 @@ struct Typed<'a> {
 impl Typed<'_> {
     /// The key a field is read from: the first of the table's keys for it
     /// that the file has (`sched.mem.min`, else `sched.mem.minSize`).
-    fn key(&self, on: RecTy, field: &str) -> &'static str {
+    fn key(&self, on: RecordType, field: &str) -> &'static str {
         let keys = vmx_keys(on, field);
         keys.iter()
             .find(|k| self.file.get(k).is_some())
@@ -28,18 +28,18 @@ impl Typed<'_> {
             .unwrap_or("")
     }
 
-    fn str(&self, key: &str) -> Option<Sp<String>> {
+    fn str(&self, key: &str) -> Option<Spanned<String>> {
         self.file.get(key).map(|e| self.file.value_sp(e))
     }
 
-    fn int(&mut self, key: &str) -> Option<Sp<i64>> {
+    fn int(&mut self, key: &str) -> Option<Spanned<i64>> {
         let e = self.file.get(key)?;
         let t = self.file.value(e).trim();
         let parsed = pci::parse_id(t)
             .map(i64::from)
             .or_else(|| t.parse::<i64>().ok());
         match parsed {
-            Some(v) => Some(Sp::new(v, e.value)),
+            Some(v) => Some(Spanned::new(v, e.value)),
             None => {
                 self.diags.push(self.file.wrong_type(e, "an integer"));
                 None
@@ -47,10 +47,10 @@ impl Typed<'_> {
         }
     }
 
-    fn bool(&mut self, key: &str) -> Option<Sp<bool>> {
+    fn bool(&mut self, key: &str) -> Option<Spanned<bool>> {
         let e = self.file.get(key)?;
         match parse_bool(self.file.value(e)) {
-            Some(v) => Some(Sp::new(v, e.value)),
+            Some(v) => Some(Spanned::new(v, e.value)),
             None => {
                 self.diags.push(self.file.wrong_type(e, "TRUE or FALSE"));
                 None
@@ -58,10 +58,10 @@ impl Typed<'_> {
         }
     }
 
-    fn id(&mut self, e: Option<&RawEntry>) -> Option<Sp<i64>> {
+    fn id(&mut self, e: Option<&RawEntry>) -> Option<Spanned<i64>> {
         let e = e?;
         match pci::parse_id(self.file.value(e)) {
-            Some(v) => Some(Sp::new(i64::from(v), e.value)),
+            Some(v) => Some(Spanned::new(i64::from(v), e.value)),
             None => {
                 self.diags
                     .push(self.file.wrong_type(e, "a PCI id such as `0x10de`"));
@@ -73,7 +73,7 @@ impl Typed<'_> {
 
 /// Facts read from a sibling `.vmsd` file.
 pub struct Vmsd {
-    pub snapshots: Vec<Sp<String>>,
+    pub snapshots: Vec<Spanned<String>>,
 }
 
 /// Snapshots a `.vmsd` records: `snapshot.numSnapshots` names how many;
@@ -85,7 +85,7 @@ pub fn vmsd_snapshots(vmsd: &VmxFile) -> Vmsd {
         };
     };
     let count = vmsd.value(n).trim().parse::<usize>().unwrap_or(0).min(1024);
-    let mut names: Vec<Sp<String>> = vmsd
+    let mut names: Vec<Spanned<String>> = vmsd
         .entries()
         .iter()
         .filter(|e| {
@@ -100,7 +100,10 @@ pub fn vmsd_snapshots(vmsd: &VmxFile) -> Vmsd {
         .collect();
     names.truncate(count);
     while names.len() < count {
-        names.push(Sp::new(format!("snapshot {}", names.len() + 1), n.value));
+        names.push(Spanned::new(
+            format!("snapshot {}", names.len() + 1),
+            n.value,
+        ));
     }
     Vmsd { snapshots: names }
 }
@@ -152,23 +155,23 @@ pub fn to_vm(
         diags: Vec::new(),
     };
     // each key as the field table declares it
-    use RecTy::{HotAdd, Mmio64, Vm as V};
-    vm.name = t.str(t.key(V, "name"));
-    vm.hardware_version = t.int(t.key(V, "hardware_version"));
+    use RecordType::{HotAdd, Mmio64, Vm as VmRecord};
+    vm.name = t.str(t.key(VmRecord, "name"));
+    vm.hardware_version = t.int(t.key(VmRecord, "hardware_version"));
     vm.firmware = t
-        .str(t.key(V, "firmware"))
-        .map(|s| Sp::new(s.value.trim().to_ascii_lowercase(), s.span));
-    vm.memory_mb = t.int(t.key(V, "memory_mb"));
-    vm.memory_reservation_mb = t.int(t.key(V, "memory_reservation_mb"));
-    vm.memory_reservation_all = t.bool(t.key(V, "memory_reservation_all"));
+        .str(t.key(VmRecord, "firmware"))
+        .map(|s| Spanned::new(s.value.trim().to_ascii_lowercase(), s.span));
+    vm.memory_mb = t.int(t.key(VmRecord, "memory_mb"));
+    vm.memory_reservation_mb = t.int(t.key(VmRecord, "memory_reservation_mb"));
+    vm.memory_reservation_all = t.bool(t.key(VmRecord, "memory_reservation_all"));
     vm.mmio64_enabled = t.bool(t.key(Mmio64, "enabled"));
     vm.mmio64_size_gb = t.int(t.key(Mmio64, "size_gb"));
     vm.hot_add_cpu = t.bool(t.key(HotAdd, "cpu"));
     vm.hot_add_memory = t.bool(t.key(HotAdd, "memory"));
-    if let Some(s) = vmx.get(t.key(V, "power_state"))
+    if let Some(s) = vmx.get(t.key(VmRecord, "power_state"))
         && !vmx.value(s).trim().is_empty()
     {
-        vm.power_state = Some(Sp::new("suspended".to_string(), s.value));
+        vm.power_state = Some(Spanned::new("suspended".to_string(), s.value));
     }
     vm.placement = match &vmx.placement {
         Some((false, name)) => Placement::Host(name.clone()),
@@ -214,7 +217,7 @@ pub fn to_vm(
             // short forms are decimal, as ESXi writes them (`12:00.0`); a hex
             // letter makes a hand-written one hex: no reading is in doubt
             match pci::PciAddr::parse(vmx.value(e)) {
-                Some(a) => dev.address = Some(Sp::new(a, e.value)),
+                Some(a) => dev.address = Some(Spanned::new(a, e.value)),
                 None => t.diags.push(vmx.wrong_type(
                     e,
                     "a PCI address such as `0000:3b:00.0` or `00000:059:00.0`",
@@ -229,8 +232,10 @@ pub fn to_vm(
             if let Some((v, d)) = vmx.value(e).split_once(':')
                 && let (Some(v), Some(d)) = (pci::parse_id(v), pci::parse_id(d))
             {
-                dev.vendor_id.get_or_insert(Sp::new(i64::from(v), e.value));
-                dev.device_id.get_or_insert(Sp::new(i64::from(d), e.value));
+                dev.vendor_id
+                    .get_or_insert(Spanned::new(i64::from(v), e.value));
+                dev.device_id
+                    .get_or_insert(Spanned::new(i64::from(d), e.value));
             }
             dev.allowed_devices = Some(vmx.value_sp(e));
         }

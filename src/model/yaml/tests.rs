@@ -1,5 +1,5 @@
 use super::*;
-use crate::yaml::parse;
+use crate::yaml_tree::parse;
 
 fn load_all(text: &str, default: Option<&str>) -> (Vec<Doc>, Vec<Diagnostic>) {
     let p = parse(FileId(0), text);
@@ -105,18 +105,18 @@ fn files_without_a_kind_are_not_descriptors() {
 #[test]
 fn the_loader_reads_every_yaml_key_the_field_table_declares() {
     use crate::schema::fields::FIELDS;
-    use crate::schema::types::RecTy;
+    use crate::schema::types::RecordType;
     // each key of the table, in its record, must not be an unknown key
     for f in FIELDS.iter().filter(|f| !f.yaml.is_empty()) {
         let (kind, text) = match f.on {
-            RecTy::Vm => ("vm", format!("{}: null\n", f.yaml)),
-            RecTy::Mmio64 => ("vm", format!("mmio64: {{ {}: null }}\n", f.yaml)),
-            RecTy::Migration => ("vm", format!("migration: {{ {}: null }}\n", f.yaml)),
-            RecTy::HotAdd => ("vm", format!("hot_add: {{ {}: null }}\n", f.yaml)),
-            RecTy::Device => ("vm", format!("passthrough:\n  - {}: null\n", f.yaml)),
-            RecTy::Host => ("host", format!("{}: null\n", f.yaml)),
-            RecTy::Coredump => ("host", format!("coredump: {{ {}: null }}\n", f.yaml)),
-            RecTy::HostPci => ("host", format!("pci:\n  - {}: null\n", f.yaml)),
+            RecordType::Vm => ("vm", format!("{}: null\n", f.yaml)),
+            RecordType::Mmio64 => ("vm", format!("mmio64: {{ {}: null }}\n", f.yaml)),
+            RecordType::Migration => ("vm", format!("migration: {{ {}: null }}\n", f.yaml)),
+            RecordType::HotAdd => ("vm", format!("hot_add: {{ {}: null }}\n", f.yaml)),
+            RecordType::Device => ("vm", format!("passthrough:\n  - {}: null\n", f.yaml)),
+            RecordType::Host => ("host", format!("{}: null\n", f.yaml)),
+            RecordType::Coredump => ("host", format!("coredump: {{ {}: null }}\n", f.yaml)),
+            RecordType::HostPci => ("host", format!("pci:\n  - {}: null\n", f.yaml)),
         };
         let doc = format!("kind: {kind}\nname: x\n{text}");
         let (_, diags) = load_all(&doc, None);

@@ -1,9 +1,9 @@
 //! The fields of a host and of its nested records (PCI devices, `coredump`).
 
-use super::{Ctx, FieldDef, field};
+use super::{FieldContext, FieldDef, field};
 use crate::schema::enums::Enum;
-use crate::schema::types::{Elem, RecTy, Ty};
-use crate::schema::value::{Rec, V, Val, int, list, string};
+use crate::schema::types::{Elem, RecordType, Ty};
+use crate::schema::value::{Record, Val, Value, int, list, string};
 
 pub static FIELDS: &[FieldDef] = &[
     field!(
@@ -14,7 +14,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "name",
         "the host's name",
         |r, c| match r {
-            Rec::Host(_, h) => string(&h.name, h.span),
+            Record::Host(_, h) => string(&h.name, h.span),
             _ => Val::null(),
         }
     ),
@@ -26,7 +26,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "cluster",
         "the host's cluster",
         |r, c| match r {
-            Rec::Host(_, h) => string(&h.cluster, h.span),
+            Record::Host(_, h) => string(&h.cluster, h.span),
             _ => Val::null(),
         }
     ),
@@ -38,11 +38,11 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "esxi_version",
         "the ESXi release, such as 8.0.2 (8.0 U2)",
         |r, c| match r {
-            Rec::Host(_, h) => h
+            Record::Host(_, h) => h
                 .esxi_version
                 .as_ref()
                 .map_or(Val::missing(h.span), |v| Val::new(
-                    V::Version(v.value),
+                    Value::Version(v.value),
                     Some(v.span)
                 )),
             _ => Val::null(),
@@ -56,7 +56,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "iommu",
         "VT-d / AMD-Vi in the BIOS: `enabled` or `disabled`",
         |r, c| match r {
-            Rec::Host(_, h) => string(&h.iommu, h.span),
+            Record::Host(_, h) => string(&h.iommu, h.span),
             _ => Val::null(),
         }
     ),
@@ -68,20 +68,20 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "boot_device",
         "`usb`, `sd`, `disk`, `san` or `pxe`",
         |r, c| match r {
-            Rec::Host(_, h) => string(&h.boot_device, h.span),
+            Record::Host(_, h) => string(&h.boot_device, h.span),
             _ => Val::null(),
         }
     ),
     field!(
         Host,
         "coredump",
-        Ty::Rec(RecTy::Coredump),
+        Ty::Record(RecordType::Coredump),
         vmx [],
         yaml "coredump",
         "where the active coredump partition lives",
         |r, c| match r {
-            Rec::Host(_, h) => Val::new(
-                V::Rec(Rec::Coredump(h)),
+            Record::Host(_, h) => Val::new(
+                Value::Record(Record::Coredump(h)),
                 Some(h.coredump_span.unwrap_or(h.span))
             ),
             _ => Val::null(),
@@ -95,22 +95,22 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "system_id",
         "the host's system UUID",
         |r, c| match r {
-            Rec::Host(_, h) => string(&h.system_id, h.span),
+            Record::Host(_, h) => string(&h.system_id, h.span),
             _ => Val::null(),
         }
     ),
     field!(
         Host,
         "pci",
-        Ty::List(Elem::Rec(RecTy::HostPci)),
+        Ty::List(Elem::Record(RecordType::HostPci)),
         vmx [],
         yaml "pci",
         "the host's PCI devices; `host.pci[dev.address]` looks one up",
         |r, c| match r {
-            Rec::Host(_, h) => list(
+            Record::Host(_, h) => list(
                 h.pci
                     .iter()
-                    .map(|p| Val::new(V::Rec(Rec::HostPci(p)), Some(p.span)))
+                    .map(|p| Val::new(Value::Record(Record::HostPci(p)), Some(p.span)))
                     .collect(),
                 h.pci_span.unwrap_or(h.span),
             ),
@@ -120,12 +120,12 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Host,
         "vms",
-        Ty::List(Elem::Rec(RecTy::Vm)),
+        Ty::List(Elem::Record(RecordType::Vm)),
         vmx [],
         yaml "",
         "the VMs placed on this host (by `host`, not by `cluster`)",
         |r, c| match r {
-            Rec::Host(i, h) => list(
+            Record::Host(i, h) => list(
                 c.inv
                     .host_vms
                     .get(i)
@@ -135,7 +135,7 @@ pub static FIELDS: &[FieldDef] = &[
                                 c.inv
                                     .vms
                                     .get(*vi)
-                                    .map(|vm| Val::new(V::Rec(Rec::Vm(*vi, vm)), Some(vm.span)))
+                                    .map(|vm| Val::new(Value::Record(Record::Vm(*vi, vm)), Some(vm.span)))
                             })
                             .collect()
                     })
@@ -153,7 +153,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "",
         "every key as written",
         |r, c| match r {
-            Rec::Host(_, h) => Val::new(V::Raw(&h.raw), Some(h.span)),
+            Record::Host(_, h) => Val::new(Value::Raw(&h.raw), Some(h.span)),
             _ => Val::null(),
         }
     ),
@@ -165,7 +165,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "transport",
         "`usb`, `sd`, `disk`, `network`, `file` or `none`",
         |r, c| match r {
-            Rec::Coredump(h) => string(&h.coredump_transport, h.coredump_span.unwrap_or(h.span)),
+            Record::Coredump(h) => string(&h.coredump_transport, h.coredump_span.unwrap_or(h.span)),
             _ => Val::null(),
         }
     ),
@@ -177,11 +177,11 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "address",
         "the PCI address",
         |r, c| match r {
-            Rec::HostPci(p) => p
+            Record::HostPci(p) => p
                 .address
                 .as_ref()
                 .map_or(Val::missing(p.span), |a| Val::new(
-                    V::Pci(a.value),
+                    Value::Pci(a.value),
                     Some(a.span)
                 )),
             _ => Val::null(),
@@ -195,7 +195,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "vendor_id",
         "the PCI vendor id",
         |r, c| match r {
-            Rec::HostPci(p) => int(&p.vendor_id, p.span),
+            Record::HostPci(p) => int(&p.vendor_id, p.span),
             _ => Val::null(),
         }
     ),
@@ -207,7 +207,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "device_id",
         "the PCI device id",
         |r, c| match r {
-            Rec::HostPci(p) => int(&p.device_id, p.span),
+            Record::HostPci(p) => int(&p.device_id, p.span),
             _ => Val::null(),
         }
     ),
@@ -219,7 +219,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "class",
         "the PCI class code (`0x0c03` is a USB controller)",
         |r, c| match r {
-            Rec::HostPci(p) => int(&p.class, p.span),
+            Record::HostPci(p) => int(&p.class, p.span),
             _ => Val::null(),
         }
     ),
@@ -231,7 +231,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "class",
         "the class by name: `usb`, `display`, `network`, `storage`...",
         |r, c| match r {
-            Rec::HostPci(p) => string(&p.class_name, p.span),
+            Record::HostPci(p) => string(&p.class_name, p.span),
             _ => Val::null(),
         }
     ),
@@ -243,7 +243,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "name",
         "the device's name",
         |r, c| match r {
-            Rec::HostPci(p) => string(&p.name, p.span),
+            Record::HostPci(p) => string(&p.name, p.span),
             _ => Val::null(),
         }
     ),
@@ -255,7 +255,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "passthrough",
         "`enabled` (available for passthrough), `disabled` or `unsupported`",
         |r, c| match r {
-            Rec::HostPci(p) => string(&p.passthrough, p.span),
+            Record::HostPci(p) => string(&p.passthrough, p.span),
             _ => Val::null(),
         }
     ),
@@ -267,7 +267,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "mmio_gb",
         "the size of the device's memory regions (BARs) in GB",
         |r, c| match r {
-            Rec::HostPci(p) => int(&p.mmio_gb, p.span),
+            Record::HostPci(p) => int(&p.mmio_gb, p.span),
             _ => Val::null(),
         }
     ),

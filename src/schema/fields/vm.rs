@@ -2,10 +2,10 @@
 //! `mmio64`, `migration`, `hot_add`).
 
 use super::text;
-use super::{Ctx, FieldDef, field};
+use super::{FieldContext, FieldDef, field};
 use crate::schema::enums::Enum;
-use crate::schema::types::{Elem, RecTy, Ty};
-use crate::schema::value::{Rec, V, Val, boolean, int, list, string, switch};
+use crate::schema::types::{Elem, RecordType, Ty};
+use crate::schema::value::{Record, Val, Value, boolean, int, list, string, switch};
 use std::borrow::Cow;
 
 pub static FIELDS: &[FieldDef] = &[
@@ -17,7 +17,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "name",
         "the VM's name",
         |r, c| match r {
-            Rec::Vm(_, vm) => string(&vm.name, vm.span),
+            Record::Vm(_, vm) => string(&vm.name, vm.span),
             _ => Val::null(),
         }
     ),
@@ -29,7 +29,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "",
         "`vmx` or `yaml`",
         |r, c| match r {
-            Rec::Vm(_, vm) => text(
+            Record::Vm(_, vm) => text(
                 if vm.format == crate::model::Format::Vmx {
                     "vmx"
                 } else {
@@ -48,7 +48,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "hardware_version",
         "the virtual hardware version (`vmx-NN`)",
         |r, c| match r {
-            Rec::Vm(_, vm) => int(&vm.hardware_version, vm.span),
+            Record::Vm(_, vm) => int(&vm.hardware_version, vm.span),
             _ => Val::null(),
         }
     ),
@@ -60,10 +60,10 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "firmware",
         "`bios` or `efi`; absent means `bios`",
         |r, c| match r {
-            Rec::Vm(_, vm) => match &vm.firmware {
+            Record::Vm(_, vm) => match &vm.firmware {
                 Some(_) => string(&vm.firmware, vm.span),
                 None => Val {
-                    v: V::Str(Cow::Borrowed("bios")),
+                    v: Value::Str(Cow::Borrowed("bios")),
                     span: Some(vm.span),
                     missing: true
                 },
@@ -79,7 +79,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "memory_mb",
         "configured memory in MB",
         |r, c| match r {
-            Rec::Vm(_, vm) => int(&vm.memory_mb, vm.span),
+            Record::Vm(_, vm) => int(&vm.memory_mb, vm.span),
             _ => Val::null(),
         }
     ),
@@ -91,7 +91,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "memory_reservation_mb",
         "reserved memory in MB",
         |r, c| match r {
-            Rec::Vm(_, vm) => int(&vm.memory_reservation_mb, vm.span),
+            Record::Vm(_, vm) => int(&vm.memory_reservation_mb, vm.span),
             _ => Val::null(),
         }
     ),
@@ -103,22 +103,22 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "memory_reservation",
         "all guest memory is reserved (locked); absent means false, as in ESXi",
         |r, c| match r {
-            Rec::Vm(_, vm) => switch(&vm.memory_reservation_all, vm.span),
+            Record::Vm(_, vm) => switch(&vm.memory_reservation_all, vm.span),
             _ => Val::null(),
         }
     ),
     field!(
         Vm,
         "passthrough",
-        Ty::List(Elem::Rec(RecTy::Device)),
+        Ty::List(Elem::Record(RecordType::Device)),
         vmx ["pciPassthruN.*"],
         yaml "passthrough",
         "the passthrough devices",
         |r, c| match r {
-            Rec::Vm(_, vm) => list(
+            Record::Vm(_, vm) => list(
                 vm.passthrough
                     .iter()
-                    .map(|d| Val::new(V::Rec(Rec::Device(d)), Some(d.span)))
+                    .map(|d| Val::new(Value::Record(Record::Device(d)), Some(d.span)))
                     .collect(),
                 vm.passthrough_span.unwrap_or(vm.span),
             ),
@@ -128,12 +128,12 @@ pub static FIELDS: &[FieldDef] = &[
     field!(
         Vm,
         "mmio64",
-        Ty::Rec(RecTy::Mmio64),
+        Ty::Record(RecordType::Mmio64),
         vmx ["pciPassthru.use64bitMMIO", "pciPassthru.64bitMMIOSizeGB"],
         yaml "mmio64",
         "64-bit MMIO settings",
         |r, c| match r {
-            Rec::Vm(_, vm) => Val::new(V::Rec(Rec::Mmio64(vm)), Some(vm.span)),
+            Record::Vm(_, vm) => Val::new(Value::Record(Record::Mmio64(vm)), Some(vm.span)),
             _ => Val::null(),
         }
     ),
@@ -145,10 +145,10 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "snapshots",
         "the VM's snapshots",
         |r, c| match r {
-            Rec::Vm(_, vm) => list(
+            Record::Vm(_, vm) => list(
                 vm.snapshots
                     .iter()
-                    .map(|s| Val::new(V::Str(Cow::Borrowed(&s.value)), Some(s.span)))
+                    .map(|s| Val::new(Value::Str(Cow::Borrowed(&s.value)), Some(s.span)))
                     .collect(),
                 vm.snapshots.first().map_or(vm.span, |s| s.span),
             ),
@@ -163,19 +163,19 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "power_state",
         "`poweredOn`, `poweredOff` or `suspended`",
         |r, c| match r {
-            Rec::Vm(_, vm) => string(&vm.power_state, vm.span),
+            Record::Vm(_, vm) => string(&vm.power_state, vm.span),
             _ => Val::null(),
         }
     ),
     field!(
         Vm,
         "migration",
-        Ty::Rec(RecTy::Migration),
+        Ty::Record(RecordType::Migration),
         vmx [],
         yaml "migration",
         "vMotion and DRS settings",
         |r, c| match r {
-            Rec::Vm(_, vm) => Val::new(V::Rec(Rec::Migration(vm)), Some(vm.span)),
+            Record::Vm(_, vm) => Val::new(Value::Record(Record::Migration(vm)), Some(vm.span)),
             _ => Val::null(),
         }
     ),
@@ -187,7 +187,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "fault_tolerance",
         "vSphere Fault Tolerance is on",
         |r, c| match r {
-            Rec::Vm(_, vm) => boolean(&vm.fault_tolerance, vm.span),
+            Record::Vm(_, vm) => boolean(&vm.fault_tolerance, vm.span),
             _ => Val::null(),
         }
     ),
@@ -199,19 +199,19 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "ha",
         "vSphere HA restarts the VM",
         |r, c| match r {
-            Rec::Vm(_, vm) => boolean(&vm.ha, vm.span),
+            Record::Vm(_, vm) => boolean(&vm.ha, vm.span),
             _ => Val::null(),
         }
     ),
     field!(
         Vm,
         "hot_add",
-        Ty::Rec(RecTy::HotAdd),
+        Ty::Record(RecordType::HotAdd),
         vmx ["vcpu.hotadd", "mem.hotadd"],
         yaml "hot_add",
         "CPU and memory hot add",
         |r, c| match r {
-            Rec::Vm(_, vm) => Val::new(V::Rec(Rec::HotAdd(vm)), Some(vm.span)),
+            Record::Vm(_, vm) => Val::new(Value::Record(Record::HotAdd(vm)), Some(vm.span)),
             _ => Val::null(),
         }
     ),
@@ -223,7 +223,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "",
         "every key as written: `vm.raw[\"sched.mem.pin\"]`",
         |r, c| match r {
-            Rec::Vm(_, vm) => Val::new(V::Raw(&vm.raw), Some(vm.span)),
+            Record::Vm(_, vm) => Val::new(Value::Raw(&vm.raw), Some(vm.span)),
             _ => Val::null(),
         }
     ),
@@ -235,11 +235,11 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "",
         "every key as written, each at its own span",
         |r, c| match r {
-            Rec::Vm(_, vm) => list(
+            Record::Vm(_, vm) => list(
                 vm.raw
                     .entries
                     .iter()
-                    .map(|e| Val::new(V::Str(Cow::Borrowed(vm.raw.key(e))), Some(e.key)))
+                    .map(|e| Val::new(Value::Str(Cow::Borrowed(vm.raw.key(e))), Some(e.key)))
                     .collect(),
                 vm.span,
             ),
@@ -254,7 +254,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "enabled",
         "64-bit MMIO is on; absent means false, as in ESXi",
         |r, c| match r {
-            Rec::Mmio64(vm) => switch(&vm.mmio64_enabled, vm.span),
+            Record::Mmio64(vm) => switch(&vm.mmio64_enabled, vm.span),
             _ => Val::null(),
         }
     ),
@@ -266,7 +266,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "size_gb",
         "64-bit MMIO size in GB",
         |r, c| match r {
-            Rec::Mmio64(vm) => int(&vm.mmio64_size_gb, vm.span),
+            Record::Mmio64(vm) => int(&vm.mmio64_size_gb, vm.span),
             _ => Val::null(),
         }
     ),
@@ -278,7 +278,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "vmotion",
         "vMotion is allowed",
         |r, c| match r {
-            Rec::Migration(vm) => boolean(&vm.vmotion, vm.span),
+            Record::Migration(vm) => boolean(&vm.vmotion, vm.span),
             _ => Val::null(),
         }
     ),
@@ -290,7 +290,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "drs_automation",
         "`disabled`, `manual`, `partiallyAutomated` or `fullyAutomated`",
         |r, c| match r {
-            Rec::Migration(vm) => string(&vm.drs_automation, vm.span),
+            Record::Migration(vm) => string(&vm.drs_automation, vm.span),
             _ => Val::null(),
         }
     ),
@@ -302,7 +302,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "cpu",
         "CPU hot add is on; absent means false, as in ESXi",
         |r, c| match r {
-            Rec::HotAdd(vm) => switch(&vm.hot_add_cpu, vm.span),
+            Record::HotAdd(vm) => switch(&vm.hot_add_cpu, vm.span),
             _ => Val::null(),
         }
     ),
@@ -314,7 +314,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "memory",
         "memory hot add is on; absent means false, as in ESXi",
         |r, c| match r {
-            Rec::HotAdd(vm) => switch(&vm.hot_add_memory, vm.span),
+            Record::HotAdd(vm) => switch(&vm.hot_add_memory, vm.span),
             _ => Val::null(),
         }
     ),
@@ -326,7 +326,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "",
         "the device's index",
         |r, c| match r {
-            Rec::Device(d) => Val::new(V::Int(d.index), Some(d.span)),
+            Record::Device(d) => Val::new(Value::Int(d.index), Some(d.span)),
             _ => Val::null(),
         }
     ),
@@ -338,7 +338,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "",
         "`static` (by address), `dynamic` (by vendor and device id), `sriov` (an SR-IOV virtual function) or `vgpu`",
         |r, c| match r {
-            Rec::Device(d) => text(d.kind(), d.span),
+            Record::Device(d) => text(d.kind(), d.span),
             _ => Val::null(),
         }
     ),
@@ -350,11 +350,11 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "address",
         "the host PCI address",
         |r, c| match r {
-            Rec::Device(d) => d
+            Record::Device(d) => d
                 .address
                 .as_ref()
                 .map_or(Val::missing(d.span), |a| Val::new(
-                    V::Pci(a.value),
+                    Value::Pci(a.value),
                     Some(a.span)
                 )),
             _ => Val::null(),
@@ -368,7 +368,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "vendor_id",
         "the PCI vendor id",
         |r, c| match r {
-            Rec::Device(d) => int(&d.vendor_id, d.span),
+            Record::Device(d) => int(&d.vendor_id, d.span),
             _ => Val::null(),
         }
     ),
@@ -380,7 +380,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "device_id",
         "the PCI device id",
         |r, c| match r {
-            Rec::Device(d) => int(&d.device_id, d.span),
+            Record::Device(d) => int(&d.device_id, d.span),
             _ => Val::null(),
         }
     ),
@@ -392,7 +392,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "system_id",
         "the UUID of the host the device was added on",
         |r, c| match r {
-            Rec::Device(d) => string(&d.system_id, d.span),
+            Record::Device(d) => string(&d.system_id, d.span),
             _ => Val::null(),
         }
     ),
@@ -404,7 +404,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "allowed_devices",
         "Dynamic DirectPath I/O `vendor:device` list",
         |r, c| match r {
-            Rec::Device(d) => string(&d.allowed_devices, d.span),
+            Record::Device(d) => string(&d.allowed_devices, d.span),
             _ => Val::null(),
         }
     ),
@@ -416,7 +416,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "vgpu",
         "the NVIDIA vGPU profile",
         |r, c| match r {
-            Rec::Device(d) => string(&d.vgpu, d.span),
+            Record::Device(d) => string(&d.vgpu, d.span),
             _ => Val::null(),
         }
     ),
