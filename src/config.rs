@@ -56,10 +56,6 @@ pub struct Config {
     pub exclude: GlobSet,
     pub per_file_ignores: Vec<(GlobMatcher, Vec<Spanned<String>>)>,
     pub max_file_size: u64,
-    /// `--select` (replaces `select`) and `--ignore` (added to `ignore`),
-    /// upper-cased and checked by the command.
-    pub cli_select: Option<Vec<String>>,
-    pub cli_ignore: Vec<String>,
 }
 
 impl Config {
@@ -78,8 +74,6 @@ impl Config {
             exclude: GlobSet::empty(),
             per_file_ignores: Vec::new(),
             max_file_size: crate::discover::DEFAULT_MAX_FILE_SIZE,
-            cli_select: None,
-            cli_ignore: Vec::new(),
         }
     }
 
@@ -90,27 +84,6 @@ impl Config {
             Ok(rel) => rel.to_path_buf(),
             Err(_) => abs,
         }
-    }
-
-    /// Whether `code` runs: `select` (rule codes only; default all), then `ignore`.
-    pub fn enabled(&self, code: &str) -> bool {
-        let selected = code.starts_with("VL")
-            || match &self.cli_select {
-                Some(list) => list.iter().any(|p| code.starts_with(p.as_str())),
-                None => {
-                    self.select.is_empty()
-                        || self
-                            .select
-                            .iter()
-                            .any(|p| code.starts_with(p.value.as_str()))
-                }
-            };
-        let ignored = self
-            .ignore
-            .iter()
-            .any(|p| code.starts_with(p.value.as_str()))
-            || self.cli_ignore.iter().any(|p| code.starts_with(p.as_str()));
-        selected && !ignored
     }
 
     /// Whether `per_file_ignores` leaves `code` out in the file at `path`.

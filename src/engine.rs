@@ -10,6 +10,7 @@ use crate::load::{self, Loaded};
 use crate::model::inventory::Inventory;
 use crate::model::{Placement, Vm};
 use crate::schema::fields::FieldContext;
+use crate::settings::Settings;
 use crate::source::{FileId, FileKind, SourceMap, Span};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -74,12 +75,13 @@ type Job = (PathBuf, FileFormat, bool);
 /// select/ignore: a rule that is not in it does not run.
 pub fn run(
     sources: &SourceMap,
-    cfg: &Config,
+    settings: &Settings,
     rules: &[CompiledRule],
     known: &[&str],
     request: Request,
     progress: &dyn Progress,
 ) -> Outcome {
+    let cfg = &settings.config;
     let plan = driver::Plan::new(rules);
     let (mut diags, jobs, notes, partial, inventory_files) =
         plan_jobs(sources, cfg, &plan, &request);
@@ -231,7 +233,7 @@ pub fn run(
 
     // 4. suppressions, knowing which rules ran over everything they need
     let scope = Scope {
-        cfg,
+        settings,
         sources,
         rules,
         partial,
@@ -241,7 +243,7 @@ pub fn run(
         scope.ran_fully(file, code)
     });
     diags.retain(|d| {
-        cfg.enabled(&d.code) && !cfg.ignored_in(&sources.path(d.primary.span.file), &d.code)
+        settings.enabled(&d.code) && !cfg.ignored_in(&sources.path(d.primary.span.file), &d.code)
     });
     crate::ruleset::regrade(&mut diags, cfg);
     diagnostic::sort(&mut diags, sources);
@@ -379,7 +381,7 @@ fn stdin_descriptor(name: &Path, bytes: &[u8]) -> FileFormat {
 /// over everything they need for a file. Only then is a suppression of
 /// that code that covers nothing reported as unused.
 struct Scope<'a> {
-    cfg: &'a Config,
+    settings: &'a Settings,
     sources: &'a SourceMap,
     rules: &'a [CompiledRule],
     /// Named files without their tree: cross-VM rules saw part of a host.
@@ -390,10 +392,14 @@ struct Scope<'a> {
 
 impl Scope<'_> {
     fn ran_fully(&self, file: FileId, code: &str) -> bool {
-        if !self.cfg.enabled(code) && !code.starts_with("VL") {
+        if !self.settings.enabled(code) && !code.starts_with("VL") {
             return false;
         }
-        if self.cfg.ignored_in(&self.sources.path(file), code) {
+        if self
+            .settings
+            .config
+            .ignored_in(&self.sources.path(file), code)
+        {
             return false;
         }
         if code.starts_with("VL") {

@@ -19,6 +19,7 @@ pub(crate) mod paths;
 pub(crate) mod render;
 pub(crate) mod ruleset;
 pub(crate) mod schema;
+pub(crate) mod settings;
 pub mod source;
 pub(crate) mod suggest;
 pub(crate) mod suppress;

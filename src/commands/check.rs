@@ -7,6 +7,7 @@ use crate::cli::{CheckArgs, Color, FailOn};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{self, Progress};
 use crate::render::{self, Options};
+use crate::settings::Settings;
 use crate::source::SourceMap;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
@@ -97,27 +98,29 @@ fn check(args: &CheckArgs) -> ExitStatus {
         .or_else(|| stdin_name.clone())
         .unwrap_or_else(|| cwd.clone());
     let sources = SourceMap::with_reader(engine::reread);
-    let (mut cfg, mut rules) = match setup(&sources, &args.rules, &start) {
+    let (cfg, mut rules) = match setup(&sources, &args.rules, &start) {
         Ok(x) => x,
         Err(status) => return status,
     };
+    let mut settings = Settings::of(cfg);
     if !args.select.is_empty() {
         match super::cli_codes("--select", &args.select, &rules) {
-            Ok(c) => cfg.cli_select = Some(c),
+            Ok(c) => settings.select = Some(c),
             Err(status) => return status,
         }
     }
     match super::cli_codes("--ignore", &args.ignore, &rules) {
-        Ok(c) => cfg.cli_ignore = c,
+        Ok(c) => settings.ignore = c,
         Err(status) => return status,
     }
+    let cfg = &settings.config;
     let known: Vec<String> = crate::ruleset::known_codes(&rules)
         .into_iter()
         .map(str::to_string)
         .collect();
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     // unselected rules do not run
-    rules.retain(|c| cfg.enabled(&c.rule.code.text));
+    rules.retain(|c| settings.enabled(&c.rule.code.text));
     let stdin = if stdin_named {
         let mut bytes = Vec::new();
         let limit = cfg.max_file_size;
@@ -143,7 +146,7 @@ fn check(args: &CheckArgs) -> ExitStatus {
         inventory: true,
     };
     let bar = Bar::new();
-    let outcome = engine::run(&sources, &cfg, &rules, &known, request, &bar);
+    let outcome = engine::run(&sources, &settings, &rules, &known, request, &bar);
     bar.0.finish_and_clear();
     for note in &outcome.notes {
         eprintln!("vmlint: warning: {note}");

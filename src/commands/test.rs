@@ -9,6 +9,7 @@ use crate::directives::{self, Expectation};
 use crate::discover::{self, FileFormat};
 use crate::engine;
 use crate::render::{self, Format};
+use crate::settings::Settings;
 use crate::source::{FileId, FileKind, SourceMap};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -94,12 +95,14 @@ pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus
     let start = paths.first().cloned().unwrap_or_else(|| cwd.clone());
     // texts stay loaded: every fixture's `# expect:` comments are read
     let sources = SourceMap::new();
-    let (mut cfg, rules) = match setup(&sources, args, &start) {
+    let (mut config, rules) = match setup(&sources, args, &start) {
         Ok(x) => x,
         Err(s) => return s,
     };
     // fixtures are excluded from `check` (they fail on purpose), never from `test`
-    cfg.exclude = globset::GlobSet::empty();
+    config.exclude = globset::GlobSet::empty();
+    let settings = Settings::of(config);
+    let cfg = &settings.config;
     let known: Vec<String> = crate::ruleset::known_codes(&rules)
         .into_iter()
         .map(str::to_string)
@@ -107,7 +110,7 @@ pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     let mut found = Vec::new();
     let mut files = 0;
-    for (estate, has_hosts) in estates(&paths, &cfg) {
+    for (estate, has_hosts) in estates(&paths, cfg) {
         // a folder with hosts of its own is a world of its own; one without
         // is checked against the configured inventory
         let request = engine::Request {
@@ -117,7 +120,7 @@ pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus
             complete: true,
             inventory: !has_hosts,
         };
-        let outcome = engine::run(&sources, &cfg, &rules, &known, request, &engine::Quiet);
+        let outcome = engine::run(&sources, &settings, &rules, &known, request, &engine::Quiet);
         files += outcome.files_checked - outcome.inventory_files;
         found.extend(outcome.diagnostics);
     }
