@@ -11,7 +11,7 @@ fn human(args: &[&str]) -> String {
 
 #[test]
 fn every_rule_renders_with_its_labels() {
-    for n in 1..=16 {
+    for n in 1..=18 {
         let dir = format!("fixtures/rules/PT{n:03}");
         let out = human(&[&dir]);
         assert!(out.contains(&format!("PT{n:03}")), "{dir}: {out}");

@@ -60,6 +60,9 @@ pub struct Device {
     pub vgpu: Option<Spanned<String>>,
     /// SR-IOV: the physical function this virtual function belongs to.
     pub pf_id: Option<Spanned<String>>,
+    /// An address was written (`.id`, `address:`), even one that does not
+    /// parse: the device is still static, its address unknown.
+    pub id_given: Option<Span>,
 }
 
 impl Device {
@@ -74,6 +77,7 @@ impl Device {
             allowed_devices: None,
             vgpu: None,
             pf_id: None,
+            id_given: None,
         }
     }
 
@@ -87,7 +91,7 @@ impl Device {
             || self.system_id.as_ref().is_some_and(|s| s.value == "BYPASS")
         {
             "sriov"
-        } else if self.address.is_some() {
+        } else if self.address.is_some() || self.id_given.is_some() {
             "static"
         } else {
             "dynamic"

@@ -156,7 +156,10 @@ fn read_device(item: &Node, index: usize, r: &mut DocReader) -> Option<Device> {
     }
     for (k, v) in r.entries(item, &DEVICE_KEYS, "passthrough device") {
         match k {
-            "address" => d.address = r.address(v),
+            "address" => {
+                d.id_given = Some(v.span);
+                d.address = r.address(v);
+            }
             "vendor_id" => d.vendor_id = r.id(v),
             "device_id" => d.device_id = r.id(v),
             "vgpu" => d.vgpu = r.string(v),

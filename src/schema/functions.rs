@@ -234,6 +234,20 @@ pub static FUNCTIONS: &[FuncDef] = &[
         },
     },
     FuncDef {
+        name: "same_file",
+        params: &[Ty::Any, Ty::Any],
+        ret: Ty::Bool,
+        regex_arg: None,
+        doc: "whether two values come from the same file: `same_file(vm.snapshots[0], vm)` is false for a snapshot read from the `.vmsd` beside a `.vmx`",
+        call: |a, _| match (
+            a.first().and_then(|v| v.span),
+            a.get(1).and_then(|v| v.span),
+        ) {
+            (Some(x), Some(y)) => Val::bool(x.file == y.file, None),
+            _ => Val::null(),
+        },
+    },
+    FuncDef {
         name: "exists",
         params: &[Ty::Any],
         ret: Ty::Bool,

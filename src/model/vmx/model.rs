@@ -214,6 +214,7 @@ pub fn to_vm(
         };
         let mut dev = Device::new(span, i64::try_from(n).unwrap_or(i64::MAX));
         if let Some(e) = g.id {
+            dev.id_given = Some(e.value);
             // short forms are decimal, as ESXi writes them (`12:00.0`); a hex
             // letter makes a hand-written one hex: no reading is in doubt
             match pci::PciAddr::parse(vmx.value(e)) {
