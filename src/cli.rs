@@ -53,6 +53,12 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Join the JSON or SARIF outputs of `check --shard` runs into one (duplicates dropped)
+    Merge {
+        /// The outputs, all JSON (`--format json`) or all SARIF
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Print a shell completion script: `vmlint completions bash > /etc/bash_completion.d/vmlint`
     Completions { shell: clap_complete::Shell },
 }
@@ -120,6 +126,11 @@ pub struct CheckArgs {
     /// Apply `exclude` to files named on the command line too (pre-commit names every file)
     #[arg(long)]
     pub force_exclude: bool,
+    /// Report only part K of N of the estate (for a CI matrix): each
+    /// cluster, or host outside one, with its VMs, falls in one part;
+    /// `vmlint merge` joins the parts' JSON or SARIF
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<crate::settings::Shard>,
     /// The lowest severity that makes the exit code 1
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
@@ -149,4 +160,8 @@ pub struct CheckArgs {
     pub ignore: Vec<String>,
     #[command(flatten)]
     pub rules: RuleArgs,
+}
+
+fn parse_shard(text: &str) -> Result<crate::settings::Shard, String> {
+    crate::settings::Shard::parse(text)
 }

@@ -7,7 +7,7 @@ use crate::diagnostic::{self, Diagnostic, codes};
 use crate::discover::{self, FileFormat};
 use crate::eval::{CompiledRule, driver};
 use crate::load::{self, Loaded};
-use crate::model::inventory::Inventory;
+use crate::model::inventory::{Inventory, unit_of_host};
 use crate::model::{Placement, Vm};
 use crate::schema::fields::FieldContext;
 use crate::settings::Settings;
@@ -123,8 +123,16 @@ pub fn run(
     }
     let mut hosts = Vec::new();
     let mut early_vms = Vec::new();
+    // the part of the estate each file belongs to, for `--shard`
+    let shard = settings.shard;
+    let mut owners: HashMap<FileId, String> = HashMap::new();
     for (path, ctx, mut l) in early {
         checked.count(&l, ctx);
+        if shard.is_some()
+            && let Some(h) = l.hosts.first()
+        {
+            owners.insert(h.file, unit_of_host(h, &sources.name(h.file)));
+        }
         if ctx {
             l.diags.clear();
             l.suppressions.clear();
@@ -146,6 +154,17 @@ pub fn run(
         }
         vm
     };
+    // a file belongs to the part of its first VM (or host); with --shard,
+    // the files of other parts are read, for placement and host.vms, but
+    // not checked
+    let unit = |inv: &Inventory, path: &Path, vm: &Vm| {
+        let placement = match (&vm.placement, cfg.placement_for(path)) {
+            (Placement::Unplaced, Some(p)) => p,
+            (p, _) => p,
+        };
+        inv.unit_of(placement, &sources.name(vm.file))
+    };
+    let elsewhere = |unit: Option<&String>| shard.is_some_and(|s| unit.is_some_and(|u| !s.owns(u)));
     let check_one = |inv: &Inventory,
                      vi: usize,
                      vm: Vm,
@@ -171,16 +190,22 @@ pub fn run(
             let mut l = load::load_path(sources, p, *d, cfg.max_file_size);
             let mut kept = Vec::new();
             let mut no_host = Vec::new();
+            let owner = match (shard, l.vms.first()) {
+                (Some(_), Some(vm)) => Some((vm.file, unit(&inv, p, vm))),
+                _ => None,
+            };
+            let skip = elsewhere(owner.as_ref().map(|(_, u)| u));
             for vm in std::mem::take(&mut l.vms) {
                 kept.extend(check_one(
                     &inv,
                     offset + i,
                     place(p, vm),
-                    *ctx,
+                    *ctx || skip,
                     &mut l.diags,
                     &mut no_host,
                 ));
             }
+            l.owner = owner;
             if *ctx {
                 l.diags.clear();
                 l.suppressions.clear();
@@ -198,11 +223,16 @@ pub fn run(
     let mut kept = Vec::new();
     let mut no_host = Vec::new();
     for (i, (path, ctx, vm)) in early_vms.into_iter().enumerate() {
+        if shard.is_some() {
+            let u = unit(&inv, &path, &vm);
+            owners.entry(vm.file).or_insert(u);
+        }
+        let skip = elsewhere(owners.get(&vm.file));
         kept.extend(check_one(
             &inv,
             i,
             place(&path, vm),
-            ctx,
+            ctx || skip,
             &mut diags,
             &mut no_host,
         ));
@@ -213,8 +243,11 @@ pub fn run(
     for (vm, candidates, ctx) in kept {
         inv.add_vm(vm, candidates, ctx);
     }
-    for (l, k, no_host, ctx) in streamed {
+    for (mut l, k, no_host, ctx) in streamed {
         checked.count_streamed(&l, !k.is_empty(), ctx);
+        if let Some((file, u)) = l.owner.take() {
+            owners.insert(file, u);
+        }
         diags.extend(l.diags);
         sups.extend(l.suppressions);
         hostless.extend(no_host);
@@ -245,6 +278,16 @@ pub fn run(
     diags.retain(|d| {
         settings.enabled(&d.code) && !cfg.ignored_in(&sources.path(d.primary.span.file), &d.code)
     });
+    if let Some(s) = shard {
+        // every finding is in exactly one part: the part of its file
+        diags.retain(|d| {
+            let file = d.primary.span.file;
+            match owners.get(&file) {
+                Some(u) => s.owns(u),
+                None => s.owns(&format!("file:{}", sources.name(file))),
+            }
+        });
+    }
     crate::ruleset::regrade(&mut diags, cfg);
     diagnostic::sort(&mut diags, sources);
     Outcome {

@@ -17,6 +17,8 @@ pub struct Loaded {
     pub hosts: Vec<Host>,
     pub diags: Vec<Diagnostic>,
     pub suppressions: Vec<(FileId, Vec<Suppression>)>,
+    /// The part of the estate the file belongs to (for `--shard`).
+    pub owner: Option<(FileId, String)>,
 }
 
 pub fn load_path(sources: &SourceMap, path: &Path, desc: FileFormat, max_size: u64) -> Loaded {

@@ -11,6 +11,49 @@ pub struct Settings {
     pub select: Option<Vec<String>>,
     /// `--ignore`: added to the configuration's `ignore`.
     pub ignore: Vec<String>,
+    /// `--shard K/N`: report only the K-th of N parts (K from 1).
+    pub shard: Option<Shard>,
+}
+
+/// One part of an estate cut for a CI matrix: every cluster, or host
+/// outside a cluster, with all the VMs placed on it, falls in one part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// `K/N` with 1 <= K <= N.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` is not K/N, such as 2/4"))?;
+        let index: u32 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{k}` in `{text}` is not a number"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{n}` in `{text}` is not a number"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("`{text}`: K must be from 1 to N, and N at least 1"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the unit named `unit` (`cluster:NAME`, `host:NAME`, or a
+    /// file's path) falls in this part: by a hash that is the same on
+    /// every machine and for every release.
+    pub fn owns(self, unit: &str) -> bool {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in unit.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h % u64::from(self.count) == u64::from(self.index - 1)
+    }
 }
 
 impl Settings {
@@ -20,6 +63,7 @@ impl Settings {
             config,
             select: None,
             ignore: Vec::new(),
+            shard: None,
         }
     }
 

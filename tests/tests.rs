@@ -12,6 +12,7 @@ mod gate;
 mod hostile;
 mod language;
 mod properties;
+mod shard;
 mod snapshots;
 mod structure;
 mod user_rules;

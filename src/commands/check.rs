@@ -103,6 +103,7 @@ fn check(args: &CheckArgs) -> ExitStatus {
         Err(status) => return status,
     };
     let mut settings = Settings::of(cfg);
+    settings.shard = args.shard;
     if !args.select.is_empty() {
         match super::cli_codes("--select", &args.select, &rules) {
             Ok(c) => settings.select = Some(c),

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod explain;
 pub mod init;
+pub mod merge;
 mod output;
 pub mod rules;
 pub mod schema;
@@ -49,6 +50,7 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
         } => test::run(&paths, format, &rules),
         Command::Schema => schema::run(),
         Command::Init { dir } => init::run(&dir),
+        Command::Merge { files } => merge::run(&files),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

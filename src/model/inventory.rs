@@ -97,6 +97,22 @@ impl Inventory {
         }
     }
 
+    /// The part of the estate a VM belongs to, for `--shard`: its host's
+    /// cluster, else its host, else (unplaced) its own file.
+    pub fn unit_of(&self, placement: &Placement, file_name: &str) -> String {
+        match placement {
+            Placement::Cluster(c) => format!("cluster:{}", c.value),
+            Placement::Host(h) => {
+                let host = self.by_name.get(&h.value).and_then(|i| self.hosts.get(*i));
+                match host.and_then(|h| h.cluster.as_ref()) {
+                    Some(c) => format!("cluster:{}", c.value),
+                    None => format!("host:{}", h.value),
+                }
+            }
+            Placement::Unplaced => format!("file:{file_name}"),
+        }
+    }
+
     pub fn reserve_vms(&mut self, n: usize) {
         self.vms.reserve_exact(n);
         self.vm_hosts.reserve_exact(n);
@@ -115,6 +131,15 @@ impl Inventory {
         self.vms.push(vm);
         self.vm_hosts.push(candidates);
         self.context.push(context);
+    }
+}
+
+/// The part of the estate a host belongs to, for `--shard`.
+pub fn unit_of_host(host: &Host, file_name: &str) -> String {
+    match (&host.cluster, &host.name) {
+        (Some(c), _) => format!("cluster:{}", c.value),
+        (None, Some(n)) => format!("host:{}", n.value),
+        (None, None) => format!("file:{file_name}"),
     }
 }
 
