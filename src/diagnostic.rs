@@ -65,6 +65,8 @@ pub struct RuleMeta {
     pub name: String,
     /// Its summary, with parameters filled in.
     pub summary: String,
+    /// The controls it implements (`DISA-STIG:VMCH-70-000028`).
+    pub tags: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

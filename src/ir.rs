@@ -126,6 +126,8 @@ pub struct Rule {
     pub help: Option<Template>,
     pub url: Option<Template>,
     pub docs: Option<String>,
+    pub tags: Vec<String>,
+    pub opt_in: bool,
     pub params: Vec<Param>,
     pub target: Target,
     pub steps: Vec<Step>,

@@ -103,6 +103,7 @@ pub fn load_rules(
         c.meta = Some(Arc::new(crate::diagnostic::RuleMeta {
             name: c.rule.slug.text.clone(),
             summary: crate::eval::summary(c),
+            tags: c.rule.tags.clone(),
         }));
     }
     if diags.is_empty() {

@@ -67,6 +67,15 @@ impl Settings {
         }
     }
 
+    /// Whether an opt-in rule is selected: its very code is in `select`
+    /// (a prefix such as `PT` does not turn one on).
+    pub fn opted_in(&self, code: &str) -> bool {
+        match &self.select {
+            Some(list) => list.iter().any(|p| p == code),
+            None => self.config.select.iter().any(|p| p.value == code),
+        }
+    }
+
     /// Whether `code` runs: `select` (rule codes only; default all), then
     /// `ignore`. Engine codes always run unless ignored.
     pub fn enabled(&self, code: &str) -> bool {

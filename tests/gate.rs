@@ -917,3 +917,40 @@ fn a_hash_inside_a_quoted_yaml_string_is_not_a_directive() {
     let r = vmlint_in(f.path(), &["test", "."]);
     assert!(!r.stdout.contains("expected PT011"), "{}", r.stdout);
 }
+
+#[test]
+fn the_stig_rule_runs_when_selected_and_takes_the_approved_devices() {
+    let t = tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("v.vm.yaml", GOOD_VM.as_bytes()),
+    ]);
+    // off by default, and a prefix does not turn it on
+    for args in [vec![], vec!["--select", "PT"]] {
+        let r = compact(t.path(), &args);
+        assert!(!r.stdout.contains("PT019"), "{args:?}: {}", r.stdout);
+    }
+    let r = compact(t.path(), &["--select", "PT019"]);
+    assert_eq!(codes(&r.stdout), ["PT019"], "{}{}", r.stdout, r.stderr);
+    for approved in ["\"0000:3b:00.0\"", "\"0x10de:0x20b5\"", "\"go*\""] {
+        std::fs::write(
+            t.path().join(".vmlint.yaml"),
+            format!("select: [PT019]\nparams: {{ PT019: {{ approved: [{approved}] }} }}\n"),
+        )
+        .unwrap();
+        let r = compact(t.path(), &[]);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (0, ""),
+            "{approved}: {}",
+            r.stderr
+        );
+    }
+    // SARIF carries the control ids
+    std::fs::write(t.path().join(".vmlint.yaml"), "select: [PT019]\n").unwrap();
+    let r = vmlint_in(t.path(), &["check", "--format", "sarif"]);
+    assert!(
+        r.stdout.contains("\"DISA-STIG:VMCH-70-000028\""),
+        "{}",
+        r.stdout
+    );
+}

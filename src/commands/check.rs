@@ -121,7 +121,10 @@ fn check(args: &CheckArgs) -> ExitStatus {
         .collect();
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     // unselected rules do not run
-    rules.retain(|c| settings.enabled(&c.rule.code.text));
+    rules.retain(|c| {
+        let code = &c.rule.code.text;
+        settings.enabled(code) && (!c.rule.opt_in || settings.opted_in(code))
+    });
     let stdin = if stdin_named {
         let mut bytes = Vec::new();
         let limit = cfg.max_file_size;

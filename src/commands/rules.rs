@@ -29,7 +29,15 @@ pub fn run(format: ListFormat, args: &RuleArgs) -> ExitStatus {
             code: c.rule.code.text.clone(),
             name: c.rule.slug.text.clone(),
             severity: c.severity.to_string(),
-            summary: crate::eval::summary(c),
+            summary: if c.rule.opt_in {
+                format!(
+                    "{} (opt-in: select {} to run it)",
+                    crate::eval::summary(c),
+                    c.rule.code.text
+                )
+            } else {
+                crate::eval::summary(c)
+            },
             url: c.url.as_deref().map(str::to_string),
             engine: false,
         })

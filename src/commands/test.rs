@@ -111,6 +111,13 @@ pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus
     let mut found = Vec::new();
     let mut files = 0;
     for (estate, has_hosts) in estates(&paths, cfg) {
+        // an opt-in rule runs on the estates whose fixtures expect it
+        let expected = expected_codes(&estate);
+        let estate_rules: Vec<_> = rules
+            .iter()
+            .filter(|c| !c.rule.opt_in || expected.contains(&c.rule.code.text))
+            .cloned()
+            .collect();
         // a folder with hosts of its own is a world of its own; one without
         // is checked against the configured inventory
         let request = engine::Request {
@@ -120,7 +127,14 @@ pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus
             complete: true,
             inventory: !has_hosts,
         };
-        let outcome = engine::run(&sources, &settings, &rules, &known, request, &engine::Quiet);
+        let outcome = engine::run(
+            &sources,
+            &settings,
+            &estate_rules,
+            &known,
+            request,
+            &engine::Quiet,
+        );
         files += outcome.files_checked - outcome.inventory_files;
         found.extend(outcome.diagnostics);
     }
@@ -232,6 +246,30 @@ fn estates(paths: &[PathBuf], cfg: &crate::config::Config) -> Vec<(Vec<PathBuf>,
             }
         }
         out.extend(groups.into_values());
+    }
+    out
+}
+
+/// The codes the `# expect:` comments of some files name (a quick look at
+/// their text; the verdict reads the comments properly).
+fn expected_codes(files: &[PathBuf]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for f in files {
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for (i, _) in text.match_indices("expect:") {
+            let rest = text.get(i + "expect:".len()..).unwrap_or("");
+            let line = rest.lines().next().unwrap_or("");
+            let codes = line.split("--").next().unwrap_or("");
+            out.extend(
+                codes
+                    .split([',', ' '])
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_ascii_uppercase),
+            );
+        }
     }
     out
 }

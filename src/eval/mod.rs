@@ -17,6 +17,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// A checked rule with its parameter values (defaults, or the configuration's).
+#[derive(Clone)]
 pub struct CompiledRule {
     pub rule: Rule,
     pub params: Vec<(usize, Val<'static>)>,

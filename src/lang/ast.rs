@@ -18,6 +18,9 @@ pub struct Rule {
     pub help: Option<Template>,
     pub url: Option<Template>,
     pub docs: Option<String>,
+    pub tags: Vec<String>,
+    /// Runs only when `select` names it.
+    pub opt_in: bool,
     pub params: Vec<Param>,
     pub target: Option<(Target, Span)>,
     pub steps: Vec<Step>,

@@ -21,6 +21,8 @@ pub fn rule(r: &ast::Rule) -> Option<ir::Rule> {
         help: r.help.as_ref().map(template),
         url: r.url.as_ref().map(template),
         docs: r.docs.clone(),
+        tags: r.tags.clone(),
+        opt_in: r.opt_in,
         params: r
             .params
             .iter()

@@ -176,6 +176,8 @@ impl Builder {
             help: None,
             url: None,
             docs: None,
+            tags: Vec::new(),
+            opt_in: false,
             params: Vec::new(),
             target: None,
             steps: Vec::new(),
@@ -196,6 +198,8 @@ impl Builder {
                 (R::help_c, "help"),
                 (R::url_c, "url"),
                 (R::docs_c, "docs"),
+                (R::tags_c, "tags"),
+                (R::opt_in_c, "opt_in"),
                 (R::on_c, "on"),
                 (R::assert_c, "assert"),
                 (R::at_c, "at"),
@@ -230,6 +234,12 @@ impl Builder {
                 (R::help_c, Some(v)) => rule.help = Some(self.template(v)),
                 (R::url_c, Some(v)) => rule.url = Some(self.template(v)),
                 (R::docs_c, Some(v)) => rule.docs = Some(self.plain_string(v)),
+                (R::tags_c, Some(v)) => {
+                    let all = std::iter::once(v).chain(second).chain(third).chain(parts);
+                    rule.tags.extend(all.map(|t| self.plain_string(t)));
+                    continue;
+                }
+                (R::opt_in_c, _) => rule.opt_in = true,
                 (R::param_c, Some(n)) => {
                     let (ty, default) = match (second, third) {
                         (Some(t), Some(d)) if t.as_rule() == R::type_name => {

@@ -76,6 +76,9 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "shortDescription": { "text": summary },
                 "defaultConfiguration": { "level": level(d.severity) },
             });
+            if let Some(m) = d.meta.as_ref().filter(|m| !m.tags.is_empty()) {
+                set(&mut r, "properties", json!({ "tags": m.tags }));
+            }
             if let Some(u) = &d.url {
                 set(&mut r, "helpUri", json!(u.as_ref()));
             }

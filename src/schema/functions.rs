@@ -248,6 +248,17 @@ pub static FUNCTIONS: &[FuncDef] = &[
         },
     },
     FuncDef {
+        name: "glob",
+        params: &[Ty::Str, Ty::Str],
+        ret: Ty::Bool,
+        regex_arg: None,
+        doc: "whether a text matches a pattern where `*` stands for any run of characters and `?` for one: `glob(vm.name, \"gpu-*\")`",
+        call: |a, _| match (str_arg(a, 0), str_arg(a, 1)) {
+            (Some(t), Some(p)) => Val::bool(glob(t, p), None),
+            _ => Val::null(),
+        },
+    },
+    FuncDef {
         name: "exists",
         params: &[Ty::Any],
         ret: Ty::Bool,
@@ -256,3 +267,50 @@ pub static FUNCTIONS: &[FuncDef] = &[
         call: |a, _| Val::bool(a.first().is_some_and(|v| !v.is_null()), None),
     },
 ];
+
+/// `*` and `?` wildcards, in linear time (the greedy algorithm with one
+/// backtrack point), so a hostile pattern cannot make a rule slow.
+fn glob(text: &str, pattern: &str) -> bool {
+    let t: Vec<char> = text.chars().collect();
+    let p: Vec<char> = pattern.chars().collect();
+    let (mut ti, mut pi) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || Some(c) == t.get(ti) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn glob_matches_stars_and_question_marks() {
+        assert!(glob("gpu-train-01", "gpu-*"));
+        assert!(glob("gpu-train-01", "*-01"));
+        assert!(glob("gpu-train-01", "gpu-?????-0?"));
+        assert!(glob("abc", "*"));
+        assert!(!glob("gpu-train-01", "db-*"));
+        assert!(!glob("ab", "a?c"));
+        assert!(glob("", "*"));
+    }
+}
