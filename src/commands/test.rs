@@ -103,11 +103,7 @@ pub fn run(paths: &[PathBuf], format: TestFormat, args: &RuleArgs) -> ExitStatus
     config.exclude = globset::GlobSet::empty();
     let settings = Settings::of(config);
     let cfg = &settings.config;
-    let known: Vec<String> = crate::ruleset::known_codes(&rules)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let known = crate::ruleset::known_codes(&rules);
     let mut found = Vec::new();
     let mut files = 0;
     for (estate, has_hosts) in estates(&paths, cfg) {
