@@ -5,7 +5,15 @@
 use crate::util::{GOOD_VM, HOST, codes, tree, vmlint_in};
 
 fn run_rule(rule: &str, args: &[&str]) -> crate::util::Run {
-    let vm = GOOD_VM.replace("memory_reservation: all\n", "");
+    run_rules_on(
+        &GOOD_VM.replace("memory_reservation: all\n", ""),
+        rule,
+        args,
+    )
+}
+
+/// `check` with only `rules`, on one VM (`vm`, a YAML descriptor) and its host.
+fn run_rules_on(vm: &str, rule: &str, args: &[&str]) -> crate::util::Run {
     let t = tree(&[
         ("h.host.yaml", HOST.as_bytes()),
         ("v.vm.yaml", vm.as_bytes()),
@@ -217,23 +225,7 @@ fn a_missing_value_is_unknown_and_never_a_finding_by_accident() {
                  rule ACME021 ge {\n  on vm\n  assert vm.hardware_version >= 7\n  at vm.name\n}\n\
                  rule ACME022 presence {\n  on vm\n  assert vm.hardware_version != null\n  at vm.name\n}\n\
                  rule ACME023 asked {\n  on vm\n  assert default(vm.hardware_version, 0) >= 7\n  at vm.hardware_version\n}\n";
-    let t = tree(&[
-        ("h.host.yaml", HOST.as_bytes()),
-        ("v.vm.yaml", vm.as_bytes()),
-        ("r.rules", rules.as_bytes()),
-    ]);
-    let r = vmlint_in(
-        t.path(),
-        &[
-            "check",
-            ".",
-            "--rules",
-            "r.rules",
-            "--no-builtin",
-            "--format",
-            "compact",
-        ],
-    );
+    let r = run_rules_on(vm, rules, &[]);
     // a presence test answers, and `default` says what missing means (at the parent, labelled missing)
     assert_eq!(
         codes(&r.stdout),
@@ -281,23 +273,7 @@ fn named_predicates_and_filters_serve_several_rules() {
     let vm = GOOD_VM
         .replace("name: good", "name: prod-big")
         .replace("memory_mb: 4096", "memory_mb: 16384");
-    let t = tree(&[
-        ("h.host.yaml", HOST.as_bytes()),
-        ("v.vm.yaml", vm.as_bytes()),
-        ("r.rules", PREDICATES.as_bytes()),
-    ]);
-    let r = vmlint_in(
-        t.path(),
-        &[
-            "check",
-            ".",
-            "--rules",
-            "r.rules",
-            "--no-builtin",
-            "--format",
-            "compact",
-        ],
-    );
+    let r = run_rules_on(&vm, PREDICATES, &[]);
     assert_eq!(
         codes(&r.stdout),
         ["ACME030", "ACME031", "ACME032"],
