@@ -16,6 +16,8 @@ pub enum FileFormat {
     Vmx,
     /// YAML (or JSON); the default `kind` comes from `*.vm.yaml` / `*.host.yaml`.
     Yaml(Option<&'static str>),
+    /// What one host printed for esxcli commands (`*.esxcli`, `*.esxcli.txt`).
+    Esxcli,
 }
 
 impl FileFormat {
@@ -23,6 +25,7 @@ impl FileFormat {
         match self {
             FileFormat::Vmx => FileKind::Vmx,
             FileFormat::Yaml(_) => FileKind::Yaml,
+            FileFormat::Esxcli => FileKind::Esxcli,
         }
     }
 }
@@ -32,6 +35,9 @@ pub fn classify(path: &Path) -> Option<FileFormat> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     if name.ends_with(".vmx") {
         return Some(FileFormat::Vmx);
+    }
+    if name.ends_with(".esxcli") || name.ends_with(".esxcli.txt") {
+        return Some(FileFormat::Esxcli);
     }
     for (suffix, kind) in [
         (".vm.yaml", "vm"),

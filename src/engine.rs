@@ -95,7 +95,10 @@ pub fn run(
 
     // 1. hosts, and YAML whose kind only its content tells
     let (first, vm_files): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|(_, d, _)| {
-        matches!(d, FileFormat::Yaml(None) | FileFormat::Yaml(Some("host")))
+        matches!(
+            d,
+            FileFormat::Yaml(None) | FileFormat::Yaml(Some("host")) | FileFormat::Esxcli
+        )
     });
     // a host's raw keys are a copy of its whole file: kept only for rules that
     // read them, and dropped file by file so they never pile up

@@ -53,7 +53,10 @@ pub fn load_bytes(
     let mut out = Loaded::default();
     if bytes.iter().take(8192).any(|b| *b == 0) {
         let id = sources.add(path, desc.kind(), "");
-        if matches!(desc, FileFormat::Vmx | FileFormat::Yaml(Some(_))) {
+        if matches!(
+            desc,
+            FileFormat::Vmx | FileFormat::Yaml(Some(_)) | FileFormat::Esxcli
+        ) {
             out.diags.push(unreadable(
                 id,
                 "this file is binary (it holds NUL bytes), so it was not checked".into(),
@@ -62,7 +65,10 @@ pub fn load_bytes(
         return out;
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        if matches!(desc, FileFormat::Vmx | FileFormat::Yaml(Some(_))) {
+        if matches!(
+            desc,
+            FileFormat::Vmx | FileFormat::Yaml(Some(_)) | FileFormat::Esxcli
+        ) {
             let id = sources.add(path, desc.kind(), "");
             out.diags.push(
                 Diagnostic::new(
@@ -79,6 +85,7 @@ pub fn load_bytes(
     match desc {
         FileFormat::Vmx => load_vmx(sources, path, bytes, max_size, &mut out),
         FileFormat::Yaml(default) => load_yaml(sources, path, default, bytes, &mut out),
+        FileFormat::Esxcli => load_esxcli(sources, path, bytes, &mut out),
     }
     out
 }
@@ -179,6 +186,19 @@ fn load_yaml(
         out.suppressions
             .push((id, directives::read(id, &text, &tokens).suppressions));
     }
+}
+
+fn load_esxcli(sources: &SourceMap, path: &Path, bytes: &[u8], out: &mut Loaded) {
+    let text = String::from_utf8_lossy(bytes);
+    let id = sources.add(path, FileKind::Esxcli, text.as_ref());
+    // the host's name when the capture names none: the file's, less `.esxcli`
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let stem = name
+        .strip_suffix(".esxcli.txt")
+        .or_else(|| name.strip_suffix(".esxcli"))
+        .unwrap_or(name);
+    out.hosts
+        .extend(crate::model::esxcli::read(id, &text, stem, &mut out.diags));
 }
 
 /// The comments of a YAML file as directive tokens.

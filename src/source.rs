@@ -66,6 +66,7 @@ pub enum FileKind {
     Vmx,
     Vmsd,
     Yaml,
+    Esxcli,
     Rules,
     Config,
     Baseline,

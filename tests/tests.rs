@@ -6,6 +6,7 @@
 mod util;
 
 mod cli;
+mod esxcli;
 mod fixtures;
 mod formats;
 mod gate;

@@ -273,6 +273,7 @@ fn expected_codes(files: &[PathBuf]) -> BTreeSet<String> {
 /// Whether a file describes a host, by its name or a `kind: host` line.
 fn describes_host(path: &Path, d: FileFormat) -> bool {
     match d {
+        FileFormat::Esxcli => true,
         FileFormat::Yaml(Some(kind)) => kind == "host",
         FileFormat::Yaml(None) => std::fs::read(path).is_ok_and(|b| {
             let t = String::from_utf8_lossy(&b);

@@ -1,9 +1,10 @@
 //! The descriptor model: what a VM and a host say, whatever file they came
 //! from, each value with the span of the text it came from.
 //!
-//! Loaders (`vmx`, `yaml`) build it; `inventory` links VMs to hosts; the
-//! rule language reads it through the field table in `lang::schema`.
+//! Loaders (`vmx`, `yaml`, `esxcli`) build it; `inventory` links VMs to
+//! hosts; the rule language reads it through the field table in `schema`.
 
+pub mod esxcli;
 pub mod inventory;
 pub mod pci;
 pub mod version;

@@ -1,0 +1,168 @@
+//! esxcli captures as host facts: the same host described in YAML and
+//! captured with esxcli gives the same findings; a finding underlines the
+//! capture's own line; broken captures are diagnostics, never a panic.
+
+use crate::util::{Run, root, tree, vmlint_in};
+
+/// The host of fixtures/esxcli/esx-cap-01.esxcli, written by hand in YAML.
+const SAME_HOST: &str = "kind: host
+name: esx-cap-01
+esxi_version: 8.0.2
+iommu: enabled
+boot_device: usb
+coredump: { transport: disk }
+pci:
+  - address: \"0000:00:14.0\"
+    vendor_id: 0x8086
+    device_id: 0xa1af
+    class: 0x0c03
+    name: C620 Series Chipset Family USB 3.0 xHCI Controller
+    passthrough: enabled
+  - address: \"0000:3b:00.0\"
+    vendor_id: 0x10de
+    device_id: 0x20f1
+    class: 0x0302
+    name: GA100 [A100 PCIe 40GB]
+    passthrough: enabled
+  - address: \"0000:5e:00.0\"
+    vendor_id: 0x8086
+    device_id: 0x159b
+    class: 0x0200
+    name: Ethernet Controller E810-XXV for SFP
+    passthrough: disabled
+";
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("fixtures/esxcli").join(name)).unwrap()
+}
+
+/// The estate's findings, by VM file, line and code (what the host file
+/// is does not show in them).
+fn findings(r: &Run) -> Vec<String> {
+    let mut out: Vec<String> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("vms/"))
+        .map(|l| l.split(' ').take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_host_in_yaml_and_the_same_host_captured_give_the_same_findings() {
+    let vms = [
+        ("vms/train-01.vm.yaml", fixture("vms/train-01.vm.yaml")),
+        ("vms/kiosk.vm.yaml", fixture("vms/kiosk.vm.yaml")),
+    ];
+    let capture = fixture("esx-cap-01.esxcli");
+    let with_yaml = tree(&[
+        ("hosts/esx-cap-01.host.yaml", SAME_HOST.as_bytes()),
+        (vms[0].0, &vms[0].1),
+        (vms[1].0, &vms[1].1),
+    ]);
+    let with_capture = tree(&[
+        ("hosts/esx-cap-01.esxcli", &capture),
+        (vms[0].0, &vms[0].1),
+        (vms[1].0, &vms[1].1),
+    ]);
+    let a = vmlint_in(with_yaml.path(), &["check", "--format", "compact"]);
+    let b = vmlint_in(with_capture.path(), &["check", "--format", "compact"]);
+    assert_eq!(
+        findings(&a),
+        [
+            "vms/kiosk.vm.yaml:11:14: error[PT004]",
+            "vms/train-01.vm.yaml:15:14: error[PT003]"
+        ],
+        "{}",
+        a.stdout
+    );
+    assert_eq!(findings(&a), findings(&b), "{}\n{}", a.stdout, b.stdout);
+    // and a capture is found as the inventory, through `hosts:`, by name
+    std::fs::write(
+        with_capture.path().join(".vmlint.yaml"),
+        "hosts: [hosts/]\n",
+    )
+    .unwrap();
+    let r = vmlint_in(
+        with_capture.path(),
+        &["check", "--format", "compact", "vms/kiosk.vm.yaml"],
+    );
+    assert!(
+        r.stdout.contains("error[PT004]"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+}
+
+#[test]
+fn a_finding_underlines_the_line_of_the_capture() {
+    let r = vmlint_in(&root(), &["check", "fixtures/esxcli", "--color", "never"]);
+    let pt003 = r
+        .stdout
+        .split("\n\n")
+        .skip_while(|b| !b.starts_with("PT003"))
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    insta::assert_snapshot!(pt003);
+}
+
+#[test]
+fn broken_captures_are_diagnostics_and_the_run_goes_on() {
+    let good = String::from_utf8(fixture("esx-cap-01.esxcli")).unwrap();
+    // cut in the middle of a device
+    let truncated = &good[..good.find("Device Class: 0x0302").unwrap()];
+    let huge = format!("{good}{}", "   Padding: x\\n".repeat(700_000));
+    let t = tree(&[
+        ("truncated.esxcli", truncated.as_bytes()),
+        ("wrong.esxcli", b"[root@esx-w:~] esxcli network ip interface list\nvmk0\n   Name: vmk0\n   MTU: 9000\n"),
+        ("nothing.esxcli.txt", b"just some notes\n"),
+        ("binary.esxcli", b"\x00\x01\x02esxcli\x00"),
+        ("huge.esxcli", huge.as_bytes()),
+        ("witness.vm.yaml", b"kind: vm\nname: w\nhardware_version: 4\npassthrough:\n  - vendor_id: 0x10de\n    device_id: 0x20f1\n"),
+    ]);
+    let r = vmlint_in(t.path(), &["check", "--format", "compact"]);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            "nothing.esxcli.txt:1:1: error[VL001] this capture holds no esxcli command vmlint reads"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("binary.esxcli:1:1: error[VL005] this file is binary"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("huge.esxcli:1:1: error[VL005]"),
+        "{}",
+        r.stdout
+    );
+    // the witness is still checked
+    assert!(
+        r.stdout.contains("witness.vm.yaml:3:19: error[PT005]"),
+        "{}",
+        r.stdout
+    );
+    // a truncated capture and one of another command are hosts with what they say
+    let dump = "rule XHOST1 hosts {\n  on host\n  assert false\n  at host.name\n  message \"{host.name} {count(host.pci)}\"\n}\n";
+    std::fs::write(t.path().join("dump.rules"), dump).unwrap();
+    let r = vmlint_in(
+        t.path(),
+        &[
+            "check",
+            "--no-builtin",
+            "--rules",
+            "dump.rules",
+            "--format",
+            "compact",
+        ],
+    );
+    assert!(r.stdout.contains("] esx-cap-01 2"), "{}", r.stdout);
+    assert!(r.stdout.contains("] esx-w 0"), "{}", r.stdout);
+}
