@@ -53,6 +53,17 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Print what vmlint knows of each host and VM, and where each fact came from
+    Inventory {
+        /// Files or folders to read (the configured `hosts:` too)
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// `text` (a block per host) or `json`
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Join the JSON or SARIF outputs of `check --shard` runs into one (duplicates dropped)
     Merge {
         /// The outputs, all JSON (`--format json`) or all SARIF

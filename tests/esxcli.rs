@@ -166,3 +166,35 @@ fn broken_captures_are_diagnostics_and_the_run_goes_on() {
     assert!(r.stdout.contains("] esx-cap-01 2"), "{}", r.stdout);
     assert!(r.stdout.contains("] esx-w 0"), "{}", r.stdout);
 }
+
+#[test]
+fn inventory_shows_each_fact_and_where_it_came_from() {
+    let r = vmlint_in(&root(), &["inventory", "fixtures/esxcli"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for want in [
+        "host esx-cap-01  (fixtures/esxcli/esx-cap-01.esxcli:1)",
+        "  release      8.0.2 (fixtures/esxcli/esx-cap-01.esxcli:3)",
+        "  iommu        enabled (fixtures/esxcli/esx-cap-01.esxcli:31), inferred from passthrough-capable devices",
+        "  boot_device  usb (fixtures/esxcli/esx-cap-01.esxcli:97)",
+        "passthrough disabled (fixtures/esxcli/esx-cap-01.esxcli:83)",
+        "  vms          kiosk, train-01",
+        "vm train-01  (fixtures/esxcli/vms/train-01.vm.yaml:2): on host esx-cap-01; passthrough: static 0000:3b:00.0, static 0000:5e:00.0",
+    ] {
+        assert!(r.stdout.contains(want), "{want}\n{}", r.stdout);
+    }
+    let r = vmlint_in(
+        &root(),
+        &["inventory", "fixtures/estate", "--format", "json"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(doc["hosts"].as_array().unwrap().len() >= 3, "{}", r.stdout);
+    assert!(
+        doc["vms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["placement"] == "cluster gpu-a"),
+        "{}",
+        r.stdout
+    );
+}

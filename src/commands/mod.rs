@@ -3,6 +3,7 @@
 pub mod check;
 pub mod explain;
 pub mod init;
+pub mod inventory;
 pub mod merge;
 mod output;
 pub mod rules;
@@ -51,6 +52,11 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
         Command::Schema => schema::run(),
         Command::Init { dir } => init::run(&dir),
         Command::Merge { files } => merge::run(&files),
+        Command::Inventory {
+            paths,
+            format,
+            rules,
+        } => inventory::run(&paths, format, &rules),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

@@ -152,6 +152,7 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
         cluster: None,
         esxi_version: None,
         iommu: None,
+        iommu_inferred: false,
         boot_device: None,
         coredump_transport: None,
         coredump_span: None,
@@ -308,6 +309,7 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
     if let Some((span, true)) = capable_seen {
         // inferred: a device can be passed through only with the IOMMU on
         host.iommu = Some(Spanned::new("enabled".to_string(), span));
+        host.iommu_inferred = true;
     }
     if let Some((active, span, is_file)) = coredump {
         let transport = if is_file {

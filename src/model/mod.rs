@@ -228,6 +228,8 @@ pub struct Host {
     pub cluster: Option<Spanned<String>>,
     pub esxi_version: Option<Spanned<Version>>,
     pub iommu: Option<Spanned<String>>,
+    /// The IOMMU state was inferred (an esxcli capture does not print it).
+    pub iommu_inferred: bool,
     pub boot_device: Option<Spanned<String>>,
     pub coredump_transport: Option<Spanned<String>>,
     pub coredump_span: Option<Span>,

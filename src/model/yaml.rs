@@ -179,6 +179,7 @@ fn read_host(file: FileId, node: &Node, r: &mut DocReader) -> Host {
         cluster: None,
         esxi_version: None,
         iommu: None,
+        iommu_inferred: false,
         boot_device: None,
         coredump_transport: None,
         coredump_span: None,
