@@ -67,19 +67,24 @@ fn command_line(line: &str) -> Option<(String, Option<&str>)> {
 /// The command whose output `lines` look like, for output saved without
 /// its command line: each command prints keys no other prints.
 fn recognise(lines: &[(usize, &str)]) -> String {
-    let has = |key: &str| lines.iter().any(|(_, l)| l.trim_start().starts_with(key));
-    let command = if has("Passthru Capable:") || has("Address: ") {
-        "hardware pci list"
-    } else if lines
+    let keys: Vec<String> = lines
         .iter()
-        .any(|(_, l)| l.starts_with("Device ID") && l.contains("Enabled"))
-    {
+        .filter_map(|(_, l)| key_value(l))
+        .map(|k| k.0)
+        .collect();
+    let has = |key: &str| keys.iter().any(|k| k == key);
+    let table = lines
+        .iter()
+        .any(|(_, l)| l.starts_with("Device ID") && l.contains("Enabled"));
+    let command = if has("passthrucapable") || (has("address") && has("vendorid")) {
+        "hardware pci list"
+    } else if table || (has("deviceid") && has("enabled")) {
         "hardware pci pcipassthru list"
-    } else if has("Is Boot Device:") || has("Devfs Path:") {
+    } else if has("isbootdevice") || has("devfspath") {
         "storage core device list"
-    } else if has("Product: VMware ESXi") {
+    } else if has("product") && has("build") {
         "system version get"
-    } else if has("Active:") && has("Configured:") {
+    } else if has("active") && has("configured") {
         "system coredump partition get"
     } else {
         ""
@@ -117,8 +122,33 @@ fn sections(text: &str) -> Vec<Section<'_>> {
     out
 }
 
-/// A `Key: value` line: the key, the value and the value's offset in the line.
-fn key_value(line: &str) -> Option<(&str, &str, usize)> {
+/// A key as both forms spell it: `Passthru Capable` and `PassthruCapable`
+/// are `passthrucapable`.
+fn norm(key: &str) -> String {
+    key.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// A `--formatter=keyvalue` line, `PCIDevice.PassthruCapable.boolean=true`.
+fn keyvalue(line: &str) -> Option<(&str, &str, usize)> {
+    let (left, value) = line.split_once('=')?;
+    let parts: Vec<&str> = left.trim().split('.').collect();
+    let field = match parts.as_slice() {
+        [_, field, _] => *field,
+        [_, .., field, _] => *field,
+        _ => return None,
+    };
+    (!field.is_empty() && !left.contains(' ')).then_some((field, value.trim(), left.len() + 1))
+}
+
+/// A `Key: value` line (or its keyvalue form): the key as [`norm`] spells
+/// it, the value and the value's offset in the line.
+fn key_value(line: &str) -> Option<(String, &str, usize)> {
+    if let Some((k, v, at)) = keyvalue(line) {
+        return Some((norm(k), v, at));
+    }
     let (k, v) = line.split_once(':')?;
     let key = k.trim();
     if key.is_empty() || key.contains("  ") {
@@ -126,7 +156,13 @@ fn key_value(line: &str) -> Option<(&str, &str, usize)> {
     }
     let value = v.trim();
     let at = k.len() + 1 + (v.len() - v.trim_start().len());
-    Some((key, value, at))
+    Some((norm(key), value, at))
+}
+
+/// The first line of a record in the text form: a device's address, a
+/// disk's name, alone and not indented.
+fn record_head(line: &str) -> bool {
+    !line.starts_with([' ', '\t']) && !line.trim().is_empty() && keyvalue(line).is_none()
 }
 
 /// Reads one capture into a host. `stem` names the host when nothing in
@@ -173,7 +209,7 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
             "system version get" | "vmware" => {
                 for (off, line) in &s.lines {
                     let value = match key_value(line) {
-                        Some(("Version", v, at)) => Some((v, at)),
+                        Some((k, v, at)) if k == "version" => Some((v, at)),
                         Some(_) => None,
                         // `vmware -v`: `VMware ESXi 8.0.2 build-22380479`
                         None if line.trim_start().starts_with("VMware ESXi") => {
@@ -202,7 +238,8 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
             }
             "system hostname get" => {
                 for (off, line) in &s.lines {
-                    if let Some(("Host Name", v, at)) = key_value(line)
+                    if let Some((k, v, at)) = key_value(line)
+                        && k == "hostname"
                         && !v.is_empty()
                     {
                         host.name = Some(Spanned::new(v.to_string(), sp(*off, at, v.len())));
@@ -218,7 +255,25 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
                 host.pci.extend(devices);
             }
             "hardware pci pcipassthru list" => {
+                let mut kv_addr: Option<(PciAddr, usize)> = None;
                 for (off, line) in &s.lines {
+                    // keyvalue: `...DeviceID.string=0000:03:00.0`, then `...Enabled.boolean=false`
+                    if let Some((k, v, at)) = key_value(line).filter(|_| keyvalue(line).is_some()) {
+                        match k.as_str() {
+                            "deviceid" | "address" => {
+                                kv_addr = PciAddr::parse(v).map(|a| (a, *off + at))
+                            }
+                            "enabled" => {
+                                if let (Some((a, _)), Some(on)) =
+                                    (kv_addr.take(), super::vmx::parse_bool(v))
+                                {
+                                    enabled.push((a, on, sp(*off, at, v.len())));
+                                }
+                            }
+                            _ => {}
+                        }
+                        continue;
+                    }
                     let mut words = line.split_whitespace();
                     if let (Some(a), Some(e)) = (words.next(), words.next())
                         && let Some(addr) = PciAddr::parse(a)
@@ -233,13 +288,21 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
                 let mut current: Option<String> = None;
                 let mut usb = false;
                 for (_, line) in &s.lines {
-                    if !line.starts_with(' ') && !line.trim().is_empty() {
+                    let kv = key_value(line);
+                    let head = match &kv {
+                        Some((k, v, _)) if k == "device" => Some(v.to_string()),
+                        _ if record_head(line) => Some(line.trim().to_string()),
+                        _ => None,
+                    };
+                    if let Some(name) = head {
                         if let Some(d) = current.take() {
                             usb_disks.push((d, usb));
                         }
-                        current = Some(line.trim().to_string());
+                        current = Some(name);
                         usb = false;
-                    } else if let Some(("Is USB" | "Is Boot USB Device", v, _)) = key_value(line) {
+                    } else if let Some((k, v, _)) = kv
+                        && (k == "isusb" || k == "isbootusbdevice")
+                    {
                         usb |= v == "true";
                     }
                 }
@@ -250,8 +313,9 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
             }
             "system boot device get" => {
                 for (off, line) in &s.lines {
-                    if let Some(("Boot NIC", v, at)) = key_value(line)
-                        && v.eq_ignore_ascii_case("yes")
+                    if let Some((k, v, at)) = key_value(line)
+                        && k == "bootnic"
+                        && (v.eq_ignore_ascii_case("yes") || v == "true")
                     {
                         host.boot_device =
                             Some(Spanned::new("pxe".to_string(), sp(*off, at, v.len())));
@@ -261,7 +325,9 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
             "system coredump partition get" | "system coredump file get" => {
                 let is_file = s.command.ends_with("file get");
                 for (off, line) in &s.lines {
-                    if let Some(("Active", v, at)) = key_value(line) {
+                    if let Some((k, v, at)) = key_value(line)
+                        && k == "active"
+                    {
                         coredump = Some((v.to_string(), sp(*off, at, v.len()), is_file));
                     }
                 }
@@ -351,13 +417,14 @@ fn boot_device_from_list(file: FileId, lines: &[(usize, &str)], host: &mut Host)
         }
     };
     for (off, line) in lines {
-        if !line.starts_with(' ') && !line.trim().is_empty() {
+        let kv = key_value(line);
+        if record_head(line) || kv.as_ref().is_some_and(|(k, _, _)| k == "device") {
             flush(usb, boot.take(), host);
             usb = false;
         }
-        match key_value(line) {
-            Some(("Is USB" | "Is Boot USB Device", v, _)) => usb |= v == "true",
-            Some(("Is Boot Device", "true", at)) => {
+        match kv {
+            Some((k, v, _)) if k == "isusb" || k == "isbootusbdevice" => usb |= v == "true",
+            Some((k, "true", at)) if k == "isbootdevice" => {
                 boot = Some(Span::new(file, off + at, off + at + 4));
             }
             _ => {}
@@ -377,8 +444,11 @@ fn pci_devices(
     let mut capable_any: Option<(Span, bool)> = None;
     for (off, line) in lines {
         let sp = |at: usize, len: usize| Span::new(file, off + at, off + at + len);
-        if !line.starts_with(' ') && !line.trim().is_empty() {
-            // a device's first line is its address, alone
+        // a device's first line is its address, alone (keyvalue: a new
+        // `Address` field begins the next device)
+        let kv_address = keyvalue(line).is_some_and(|(k, _, _)| norm(k) == "address")
+            && out.last().is_none_or(|d| d.address.is_some());
+        if record_head(line) || kv_address {
             out.push(HostPci {
                 span: sp(0, line.trim_end().len()),
                 address: None,
@@ -390,15 +460,17 @@ fn pci_devices(
                 passthrough: None,
                 mmio_gb: None,
             });
-            continue;
+            if !kv_address {
+                continue;
+            }
         }
         let (Some(dev), Some((key, value, at))) = (out.last_mut(), key_value(line)) else {
             continue;
         };
         let here = sp(at, value.len());
         let id = || pci::parse_id(value).map(|v| Spanned::new(i64::from(v), here));
-        match key {
-            "Address" => match PciAddr::read(value, pci::Radix::Hex) {
+        match key.as_str() {
+            "address" => match PciAddr::read(value, pci::Radix::Hex) {
                 Some((a, _)) => dev.address = Some(Spanned::new(a, here)),
                 None => diags.push(
                     Diagnostic::engine(
@@ -409,9 +481,9 @@ fn pci_devices(
                     .with_label("not a PCI address"),
                 ),
             },
-            "Vendor ID" => dev.vendor_id = id(),
-            "Device ID" => dev.device_id = id(),
-            "Device Class" => {
+            "vendorid" => dev.vendor_id = id(),
+            "deviceid" => dev.device_id = id(),
+            "deviceclass" => {
                 dev.class = id();
                 dev.class_name = dev
                     .class
@@ -419,14 +491,16 @@ fn pci_devices(
                     .and_then(|c| class_name_of(c.value))
                     .map(|n| Spanned::new(n.to_string(), here));
             }
-            "Device Name" if !value.is_empty() => {
+            "devicename" if !value.is_empty() => {
                 dev.name = Some(Spanned::new(value.to_string(), here));
             }
-            "Current Owner" | "Configured Owner" if value.eq_ignore_ascii_case("VM Passthru") => {
+            "currentowner" | "configuredowner"
+                if value.eq_ignore_ascii_case("VM Passthru") || value == "passthru" =>
+            {
                 dev.passthrough = Some(Spanned::new("enabled".to_string(), here));
                 capable_any = capable_any.or(Some((here, true)));
             }
-            "Passthru Capable" => {
+            "passthrucapable" => {
                 let capable = value == "true";
                 if capable {
                     capable_any = match capable_any {
@@ -446,89 +520,4 @@ fn pci_devices(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn host(text: &str) -> (Option<Host>, Vec<Diagnostic>) {
-        let mut d = Vec::new();
-        let h = read(FileId(0), text, "from-file-name", &mut d);
-        (h, d)
-    }
-
-    #[test]
-    fn every_command_line_form_is_one_command() {
-        for line in [
-            "[root@esx01:~] esxcli hardware pci list",
-            "$ esxcli hardware pci list",
-            "# esxcli hardware pci list",
-            "esxcli hardware pci list",
-            "[root@esx01:~] esxcli --formatter=keyvalue hardware pci list | grep -A3 x",
-        ] {
-            assert_eq!(
-                command_line(line).map(|c| c.0),
-                Some("hardware pci list".to_string()),
-                "{line}"
-            );
-        }
-        assert_eq!(
-            command_line("[root@esx01:~] esxcli x").and_then(|c| c.1),
-            Some("esx01")
-        );
-        assert_eq!(command_line("   Address: 0000:3b:00.0"), None);
-        // another command at a prompt ends a section, and is not read
-        assert_eq!(
-            command_line("[root@esx01:~] ls -l /bootbank").map(|c| c.0),
-            Some(String::new())
-        );
-    }
-
-    #[test]
-    fn commands_in_any_order_and_missing_ones_stay_unknown() {
-        let text = "$ esxcli hardware pci pcipassthru list\nDevice ID     Enabled\n------------  -------\n0000:3b:00.0  true\n\n$ vmware -vl\nVMware ESXi 8.0.1 build-21495797\nVMware ESXi 8.0 Update 1\n";
-        let (h, d) = host(text);
-        let h = h.unwrap();
-        assert!(d.is_empty(), "{d:?}");
-        assert_eq!(h.esxi_version.map(|v| v.value), Version::parse("8.0.1"));
-        assert_eq!(h.pci.len(), 1);
-        assert_eq!(
-            h.pci[0].passthrough.as_ref().map(|p| p.value.as_str()),
-            Some("enabled")
-        );
-        // nothing printed the name: the file's; nor the boot device, coredump or IOMMU
-        assert_eq!(h.name.map(|n| n.value), Some("from-file-name".to_string()));
-        assert!(h.boot_device.is_none() && h.coredump_transport.is_none() && h.iommu.is_none());
-    }
-
-    #[test]
-    fn output_saved_without_its_command_line_is_recognised() {
-        let text = "0000:04:00.0\n   Address: 0000:04:00.0\n   Vendor ID: 0x10de\n   Device ID: 0x1eb8\n   Device Class: 0x0302\n   Current Owner: VM Passthru\n   Passthru Capable: true\n";
-        let (h, _) = host(text);
-        let h = h.unwrap();
-        assert_eq!(h.pci.len(), 1);
-        assert_eq!(
-            h.pci[0].class_name.as_ref().map(|c| c.value.as_str()),
-            Some("display")
-        );
-        assert_eq!(h.iommu.map(|i| i.value), Some("enabled".to_string()));
-        // text that is no capture at all says so
-        let (h, d) = host("hello\nworld\n");
-        assert!(h.is_none() && d.len() == 1, "{d:?}");
-    }
-
-    #[test]
-    fn the_coredump_lives_on_the_disk_the_partition_is_on() {
-        let text = "[root@e:~] esxcli storage core device list\nmpx.vmhba32:C0:T0:L0\n   Is USB: true\n   Is Boot Device: true\n\n[root@e:~] esxcli system coredump partition get\n   Active: mpx.vmhba32:C0:T0:L0:9\n   Configured: mpx.vmhba32:C0:T0:L0:9\n";
-        let h = host(text).0.unwrap();
-        assert_eq!(
-            h.coredump_transport.map(|c| c.value),
-            Some("usb".to_string())
-        );
-        assert_eq!(h.boot_device.map(|b| b.value), Some("usb".to_string()));
-        assert_eq!(h.name.map(|n| n.value), Some("e".to_string()));
-        // a partition on a disk the capture does not describe: unknown, not guessed
-        let h = host("[root@e:~] esxcli system coredump partition get\n   Active: naa.600:7\n")
-            .0
-            .unwrap();
-        assert!(h.coredump_transport.is_none());
-    }
-}
+mod tests;
