@@ -146,8 +146,13 @@ fn load_yaml(
             Some(e.valid_up_to()),
         ),
     };
-    // a file that only might be a descriptor is read only if it says `kind: vm|host`
-    if default.is_none() && !text.contains("kind") {
+    // a file that only might be a descriptor is read only if it says
+    // `kind: vm|host`, or is a vSphere dump of hosts (govc, the JSON API)
+    let vsphere = text.contains("PciPassthruInfo")
+        || text.contains("pciPassthruInfo")
+        || text.contains("HostSystem")
+        || text.contains("hostSystem");
+    if default.is_none() && !text.contains("kind") && !vsphere {
         return;
     }
     let id = sources.add(path, FileKind::Yaml, text.as_str());
@@ -166,6 +171,12 @@ fn load_yaml(
     let mut diags = Vec::new();
     let mut any = false;
     for doc in &parsed.documents {
+        // a vSphere dump is read as such, whatever the file is called
+        if vsphere && crate::model::vsphere::is_hosts(doc) {
+            out.hosts.extend(crate::model::vsphere::hosts(id, doc));
+            any = true;
+            continue;
+        }
         match load_doc(id, doc, default, &mut diags) {
             Doc::Vm(v) => {
                 out.vms.push(*v);

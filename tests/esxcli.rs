@@ -174,7 +174,7 @@ fn inventory_shows_each_fact_and_where_it_came_from() {
     for want in [
         "host esx-cap-01  (fixtures/esxcli/esx-cap-01.esxcli:1)",
         "  release      8.0.2 (fixtures/esxcli/esx-cap-01.esxcli:3)",
-        "  iommu        enabled (fixtures/esxcli/esx-cap-01.esxcli:31), inferred from passthrough-capable devices",
+        "  iommu        enabled (fixtures/esxcli/esx-cap-01.esxcli:23), inferred from passthrough-capable devices",
         "  boot_device  usb (fixtures/esxcli/esx-cap-01.esxcli:97)",
         "passthrough disabled (fixtures/esxcli/esx-cap-01.esxcli:83)",
         "  vms          kiosk, train-01",

@@ -352,6 +352,7 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
                 class_name: None,
                 name: None,
                 passthrough: None,
+                active: None,
                 mmio_gb: None,
             });
         }
@@ -458,6 +459,7 @@ fn pci_devices(
                 class_name: None,
                 name: None,
                 passthrough: None,
+                active: None,
                 mmio_gb: None,
             });
             if !kv_address {
@@ -494,7 +496,15 @@ fn pci_devices(
             "devicename" if !value.is_empty() => {
                 dev.name = Some(Spanned::new(value.to_string(), here));
             }
-            "currentowner" | "configuredowner"
+            "currentowner" => {
+                let on = value.eq_ignore_ascii_case("VM Passthru") || value == "passthru";
+                dev.active = Some(Spanned::new(on, here));
+                if on {
+                    dev.passthrough = Some(Spanned::new("enabled".to_string(), here));
+                    capable_any = capable_any.or(Some((here, true)));
+                }
+            }
+            "configuredowner"
                 if value.eq_ignore_ascii_case("VM Passthru") || value == "passthru" =>
             {
                 dev.passthrough = Some(Spanned::new("enabled".to_string(), here));

@@ -9,6 +9,7 @@ pub mod inventory;
 pub mod pci;
 pub mod version;
 pub mod vmx;
+pub mod vsphere;
 pub mod yaml;
 
 use crate::source::{FileId, Span};
@@ -217,6 +218,10 @@ pub struct HostPci {
     pub class_name: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
     pub passthrough: Option<Spanned<String>>,
+    /// Passthrough is in effect now (vCenter's `passthruActive`; esxcli's
+    /// current owner): an enabled device that is not active waits for the
+    /// host to reboot.
+    pub active: Option<Spanned<bool>>,
     pub mmio_gb: Option<Spanned<i64>>,
 }
 

@@ -229,6 +229,7 @@ fn read_pci(item: &Node, r: &mut DocReader) -> HostPci {
         class_name: None,
         name: None,
         passthrough: None,
+        active: None,
         mmio_gb: None,
     };
     for (k, v) in r.entries(item, &PCI_KEYS, "PCI device") {
@@ -256,6 +257,7 @@ fn read_pci(item: &Node, r: &mut DocReader) -> HostPci {
             "name" => p.name = r.string(v),
             "passthrough" => p.passthrough = r.choice(v, Enum::Passthrough.values()),
             "mmio_gb" => p.mmio_gb = r.int(v),
+            "active" => p.active = r.bool(v),
             _ => {}
         }
     }

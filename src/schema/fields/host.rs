@@ -3,7 +3,7 @@
 use super::{FieldContext, FieldDef, field};
 use crate::schema::enums::Enum;
 use crate::schema::types::{Elem, RecordType, Ty};
-use crate::schema::value::{Record, Val, Value, int, list, string};
+use crate::schema::value::{Record, Val, Value, boolean, int, list, string};
 
 pub static FIELDS: &[FieldDef] = &[
     field!(
@@ -268,6 +268,18 @@ pub static FIELDS: &[FieldDef] = &[
         "the size of the device's memory regions (BARs) in GB",
         |r, c| match r {
             Record::HostPci(p) => int(&p.mmio_gb, p.span),
+            _ => Val::null(),
+        }
+    ),
+    field!(
+        HostPci,
+        "active",
+        Ty::Bool,
+        vmx [],
+        yaml "active",
+        "passthrough is in effect now; an enabled device that is not active waits for the host to reboot (vCenter's `passthruActive`, esxcli's current owner)",
+        |r, c| match r {
+            Record::HostPci(p) => boolean(&p.active, p.span),
             _ => Val::null(),
         }
     ),
