@@ -151,7 +151,8 @@ fn load_yaml(
     let vsphere = text.contains("PciPassthruInfo")
         || text.contains("pciPassthruInfo")
         || text.contains("HostSystem")
-        || text.contains("hostSystem");
+        || text.contains("hostSystem")
+        || text.contains("VirtualMachine");
     if default.is_none() && !text.contains("kind") && !vsphere {
         return;
     }
@@ -174,6 +175,11 @@ fn load_yaml(
         // a vSphere dump is read as such, whatever the file is called
         if vsphere && crate::model::vsphere::is_hosts(doc) {
             out.hosts.extend(crate::model::vsphere::hosts(id, doc));
+            any = true;
+            continue;
+        }
+        if vsphere && crate::model::vsphere::is_vms(doc) {
+            out.vms.extend(crate::model::vsphere::vms(id, doc));
             any = true;
             continue;
         }

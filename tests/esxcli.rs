@@ -198,3 +198,61 @@ fn inventory_shows_each_fact_and_where_it_came_from() {
         r.stdout
     );
 }
+
+#[test]
+fn vms_exported_from_vcenter_are_placed_by_reference_and_checked() {
+    let hosts = fixture_vsphere("hosts.json");
+    let vms = fixture_vsphere("vms.json")
+        .replace("\"Reservation\": 65536", "\"Reservation\": 32768")
+        .replace(
+            "\"MemoryReservationLockedToMax\": true",
+            "\"MemoryReservationLockedToMax\": false",
+        );
+    // a second VM on the same host takes render-03's A100 too
+    let other = "kind: vm\nname: ml-02\nhost: esx-api-01\nhardware_version: 20\nfirmware: efi\nmemory_mb: 8192\nmemory_reservation: all\nmmio64: { enabled: true, size_gb: 128 }\npassthrough:\n  - address: \"0000:3b:00.0\"\n";
+    let t = tree(&[
+        ("hosts.json", hosts.as_bytes()),
+        ("vms.json", vms.as_bytes()),
+        ("ml-02.vm.yaml", other.as_bytes()),
+    ]);
+    let r = vmlint_in(t.path(), &["check", "--format", "compact"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("vms.json:")
+            && l.contains("error[PT009] memory reservation is 32768 MB")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("vms.json:")
+            && l.contains(
+                "warning[PT011] 0000:3b:00.0 on host esx-api-01 is also passed through to ml-02"
+            )),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with("ml-02.vm.yaml:10:14: warning[PT011]") && l.contains("render-03")
+        ),
+        "{}",
+        r.stdout
+    );
+    // the span is the backing's id in the JSON
+    let pt011 = lines
+        .iter()
+        .find(|l| l.starts_with("vms.json:") && l.contains("PT011"))
+        .unwrap();
+    let line_no: usize = pt011.split(':').nth(1).unwrap().parse().unwrap();
+    assert!(
+        vms.lines()
+            .nth(line_no - 1)
+            .unwrap()
+            .contains("\"Id\": \"0000:3b:00.0\""),
+        "{pt011}"
+    );
+}
+
+fn fixture_vsphere(name: &str) -> String {
+    std::fs::read_to_string(root().join("fixtures/vsphere").join(name)).unwrap()
+}

@@ -196,6 +196,7 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
         pci: Vec::new(),
         pci_span: None,
         raw: Raw::default(),
+        moref: None,
     };
     let sp = |offset: usize, line_at: usize, len: usize| {
         Span::new(file, offset + line_at, offset + line_at + len)

@@ -53,6 +53,12 @@ impl Inventory {
                 clusters.entry(c.value.clone()).or_default().push(i);
             }
         }
+        // VMs of a vCenter export name their host by its reference (`host-12`)
+        for (i, h) in hosts.iter().enumerate() {
+            if let Some(m) = &h.moref {
+                by_name.entry(m.clone()).or_insert(i);
+            }
+        }
         let host_vms = vec![Vec::new(); hosts.len()];
         (
             Inventory {

@@ -34,6 +34,8 @@ impl<T> Spanned<T> {
 pub enum Format {
     Vmx,
     Yaml,
+    /// A vCenter dump (`govc vm.info -json`, the JSON API).
+    Vsphere,
 }
 
 /// Where a VM says it runs.
@@ -242,6 +244,9 @@ pub struct Host {
     pub pci: Vec<HostPci>,
     pub pci_span: Option<Span>,
     pub raw: Raw,
+    /// vCenter's managed object reference (`host-12`), by which the VMs of
+    /// the same export name their host.
+    pub moref: Option<String>,
 }
 
 /// PCI base-class names, and the one sub-class (USB) a rule needs by name.

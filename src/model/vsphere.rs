@@ -13,7 +13,10 @@
 //! from a passthrough-capable device, never off; what the dump does not say
 //! (boot device, coredump) stays unknown.
 
-use super::{Host, HostPci, PciAddr, Raw, Spanned, Version, class_name_of, pci};
+use super::{
+    Device, Format, Host, HostPci, PciAddr, Placement, Raw, Spanned, Version, Vm, class_name_of,
+    pci,
+};
 use crate::source::FileId;
 use crate::yaml_tree::{Node, NodeKind};
 
@@ -91,6 +94,9 @@ fn host(file: FileId, n: &Node) -> Host {
         pci: Vec::new(),
         pci_span: path(n, &["Hardware", "PciDevice"]).map(|p| p.span),
         raw: Raw::default(),
+        moref: path(n, &["Self", "Value"])
+            .and_then(Node::scalar)
+            .map(str::to_string),
     };
     let version = path(n, &["Config", "Product", "Version"])
         .or_else(|| path(n, &["Summary", "Config", "Product", "Version"]));
@@ -154,6 +160,132 @@ fn host(file: FileId, n: &Node) -> Host {
         }
     }
     h
+}
+
+/// Whether a document is a dump of VMs: `VirtualMachines`, or VM objects.
+pub fn is_vms(doc: &Node) -> bool {
+    member(doc, "VirtualMachines").is_some() || vm_like(doc) || items(Some(doc)).iter().any(vm_like)
+}
+
+fn vm_like(n: &Node) -> bool {
+    member(n, "_typeName").and_then(Node::scalar) == Some("VirtualMachine")
+        || (member(n, "Config").is_some()
+            && member(n, "Runtime").is_some()
+            && member(n, "Hardware").is_none())
+}
+
+/// The VMs of a dump, placed on their hosts by reference.
+pub fn vms(file: FileId, doc: &Node) -> Vec<Vm> {
+    let list: Vec<&Node> = match member(doc, "VirtualMachines") {
+        Some(l) => items(Some(l)).iter().collect(),
+        None if vm_like(doc) => vec![doc],
+        None => items(Some(doc)).iter().filter(|n| vm_like(n)).collect(),
+    };
+    list.into_iter().map(|n| vm(file, n)).collect()
+}
+
+fn int(n: Option<&Node>) -> Option<Spanned<i64>> {
+    let n = n?;
+    n.scalar()?.parse().ok().map(|v| Spanned::new(v, n.span))
+}
+
+fn boolean(n: Option<&Node>) -> Option<Spanned<bool>> {
+    let n = n?;
+    match n.scalar()? {
+        "true" => Some(Spanned::new(true, n.span)),
+        "false" => Some(Spanned::new(false, n.span)),
+        _ => None,
+    }
+}
+
+fn vm(file: FileId, n: &Node) -> Vm {
+    let mut vm = Vm::new(file, n.span, Format::Vsphere);
+    let config = member(n, "Config");
+    let cfg = |keys: &[&str]| config.and_then(|c| path(c, keys));
+    vm.name = text(member(n, "Name")).or_else(|| text(cfg(&["Name"])));
+    // `vmx-19`
+    if let Some(v) = cfg(&["Version"])
+        && let Some(num) = v
+            .scalar()
+            .and_then(|s| s.strip_prefix("vmx-"))
+            .and_then(|s| s.parse().ok())
+    {
+        vm.hardware_version = Some(Spanned::new(num, v.span));
+    }
+    vm.firmware = text(cfg(&["Firmware"]));
+    vm.memory_mb = int(cfg(&["Hardware", "MemoryMB"]));
+    vm.memory_reservation_mb = int(path(
+        n,
+        &["ResourceConfig", "MemoryAllocation", "Reservation"],
+    ))
+    .or_else(|| int(cfg(&["MemoryAllocation", "Reservation"])));
+    vm.memory_reservation_all = boolean(cfg(&["MemoryReservationLockedToMax"]));
+    vm.hot_add_cpu = boolean(cfg(&["CpuHotAddEnabled"]));
+    vm.hot_add_memory = boolean(cfg(&["MemoryHotAddEnabled"]));
+    for e in items(cfg(&["ExtraConfig"])) {
+        let (Some(k), Some(v)) = (member(e, "Key").and_then(Node::scalar), member(e, "Value"))
+        else {
+            continue;
+        };
+        match k.to_ascii_lowercase().as_str() {
+            "pcipassthru.use64bitmmio" => {
+                let on = v.scalar().and_then(super::vmx::parse_bool);
+                vm.mmio64_enabled = on.map(|b| Spanned::new(b, v.span));
+            }
+            "pcipassthru.64bitmmiosizegb" => vm.mmio64_size_gb = int(Some(v)),
+            _ => {}
+        }
+    }
+    if let Some(state) = text(path(n, &["Runtime", "PowerState"])) {
+        vm.power_state = Some(state);
+    }
+    if let Some(h) = path(n, &["Runtime", "Host", "Value"]).and_then(|v| text(Some(v))) {
+        vm.placement = Placement::Host(h);
+    }
+    for s in items(path(n, &["Snapshot", "RootSnapshotList"])) {
+        if let Some(name) = text(member(s, "Name")) {
+            vm.snapshots.push(name);
+        }
+    }
+    let devices = items(cfg(&["Hardware", "Device"]));
+    for (i, d) in devices
+        .iter()
+        .filter_map(|d| Some((d, member(d, "Backing")?)))
+        .enumerate()
+    {
+        let (d, b) = d;
+        let static_id = member(b, "Id").filter(|_| member(b, "SystemId").is_some());
+        let allowed = items(member(b, "AllowedDevice"));
+        let vgpu = text(member(b, "Vgpu"));
+        if static_id.is_none() && allowed.is_empty() && vgpu.is_none() {
+            continue;
+        }
+        let mut dev = Device::new(d.span, i64::try_from(i).unwrap_or(i64::MAX));
+        if let Some(a) = static_id {
+            dev.id_given = Some(a.span);
+            dev.address = a
+                .scalar()
+                .and_then(|s| PciAddr::read(s, pci::Radix::Hex))
+                .map(|(p, _)| Spanned::new(p, a.span));
+            dev.vendor_id = id(member(b, "VendorId"));
+            // a backing's DeviceId is hex text without `0x`
+            dev.device_id = member(b, "DeviceId").and_then(|n| {
+                let v = i64::from_str_radix(n.scalar()?.trim_start_matches("0x"), 16).ok()?;
+                Some(Spanned::new(v, n.span))
+            });
+            dev.system_id = text(member(b, "SystemId"));
+        }
+        if let Some(first) = allowed.first() {
+            dev.vendor_id = id(member(first, "VendorId"));
+            dev.device_id = id(member(first, "DeviceId"));
+        }
+        dev.vgpu = vgpu;
+        if vm.passthrough_span.is_none() {
+            vm.passthrough_span = Some(d.span);
+        }
+        vm.passthrough.push(dev);
+    }
+    vm
 }
 
 #[cfg(test)]

@@ -187,6 +187,7 @@ fn read_host(file: FileId, node: &Node, r: &mut DocReader) -> Host {
         pci: Vec::new(),
         pci_span: None,
         raw: Raw::default(),
+        moref: None,
     };
     for (k, v) in r.entries(node, &HOST_KEYS, "host") {
         match k {

@@ -27,13 +27,13 @@ pub static FIELDS: &[FieldDef] = &[
         Ty::Enum(Enum::Format),
         vmx [],
         yaml "",
-        "`vmx` or `yaml`",
+        "`vmx`, `yaml` or `vsphere` (a vCenter dump)",
         |r, c| match r {
             Record::Vm(_, vm) => text(
-                if vm.format == crate::model::Format::Vmx {
-                    "vmx"
-                } else {
-                    "yaml"
+                match vm.format {
+                    crate::model::Format::Vmx => "vmx",
+                    crate::model::Format::Yaml => "yaml",
+                    crate::model::Format::Vsphere => "vsphere",
                 },
                 vm.span
             ),
