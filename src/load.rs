@@ -195,8 +195,9 @@ fn load_yaml(
             Doc::Other => {}
         }
     }
-    // syntax errors in a file that is not ours are not ours to report
-    if default.is_some() || any {
+    // syntax errors in a file that is not ours are not ours to report (one
+    // that names vSphere objects is)
+    if default.is_some() || any || vsphere {
         out.diags.extend(parsed.diagnostics);
         out.diags.extend(diags);
         let tokens = comment_tokens(&parsed.comments);

@@ -256,3 +256,42 @@ fn vms_exported_from_vcenter_are_placed_by_reference_and_checked() {
 fn fixture_vsphere(name: &str) -> String {
     std::fs::read_to_string(root().join("fixtures/vsphere").join(name)).unwrap()
 }
+
+#[test]
+fn hostile_vsphere_dumps_are_diagnostics() {
+    let deep = format!(
+        "{{\"HostSystems\": {}1{}}}",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let wide = format!(
+        "{{\"HostSystems\": [{}]}}",
+        vec!["{\"Name\": \"h\", \"Hardware\": {\"PciDevice\": []}, \"Config\": {}}"; 120_000]
+            .join(",")
+    );
+    let odd = "{\"HostSystems\": [{\"Name\": 7, \"Config\": {\"PciPassthruInfo\": [{\"Id\": 3}]}, \"Hardware\": {\"PciDevice\": [{\"Id\": \"zz\", \"VendorId\": \"x\"}]}}]}";
+    let t = tree(&[
+        ("deep.json", deep.as_bytes()),
+        ("wide.json", wide.as_bytes()),
+        ("odd.json", odd.as_bytes()),
+        ("witness.vm.yaml", b"kind: vm\nname: w\nhardware_version: 4\npassthrough:\n  - vendor_id: 0x10de\n    device_id: 0x20f1\n"),
+    ]);
+    let r = vmlint_in(t.path(), &["check", "--format", "compact"]);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("deep.json:") && r.stdout.contains("VL001"),
+        "{}",
+        r.stdout
+    );
+    // too many nodes to build: a diagnostic, not unbounded memory
+    assert!(
+        r.stdout.contains("wide.json:1:") && r.stdout.contains("more than 200000 nodes"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("witness.vm.yaml:3:19: error[PT005]"),
+        "{}",
+        r.stdout
+    );
+}
