@@ -90,7 +90,11 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet, root: &Path, force_exclude
         let before = found.files.len();
         let mut left_out = false;
         match std::fs::symlink_metadata(path) {
-            Err(e) => found.errors.push((path.clone(), e.to_string())),
+            // its VL005 says why; it is not also an empty folder
+            Err(e) => {
+                found.errors.push((path.clone(), e.to_string()));
+                continue;
+            }
             Ok(meta) if !meta.is_dir() => {
                 found.named_files = true;
                 if force_exclude && excluded(path) {

@@ -418,6 +418,20 @@ fn item6_no_silent_green() {
     assert_eq!(r.stdout, "All clear: 2 files checked\n");
     let r = vmlint_in(t.path(), &["check", "archive"]);
     assert!(r.stderr.contains("excluded"), "{}", r.stderr);
+    // a path that is not there is a VL005, and only that
+    let r = vmlint_in(t.path(), &["check", "nope", "--format", "compact"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("nope:1:1: error[VL005] cannot check `nope`"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stderr.contains("holds no descriptor"), "{}", r.stderr);
+    // an inventory of nothing says so
+    let nothing = tempfile::tempdir().unwrap();
+    let r = vmlint_in(nothing.path(), &["inventory"]);
+    assert!(r.stdout.starts_with("no host or VM found"), "{}", r.stdout);
     // a configured folder that is not there is a configuration error
     std::fs::write(t.path().join(".vmlint.yaml"), "hosts: [inventory/hostz/]\n").unwrap();
     let r = vmlint_in(t.path(), &["check"]);

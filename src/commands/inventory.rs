@@ -211,6 +211,9 @@ fn table(hosts: &[Value], vms: &[Value], problems: usize) -> String {
             }
         );
     }
+    if hosts.is_empty() && vms.is_empty() {
+        out.push_str("no host or VM found: hosts and VMs are read from .vmx, *.vm.yaml, *.host.yaml, YAML with `kind: vm|host`, *.esxcli and vCenter JSON files, and the `hosts:` folders of .vmlint.yaml\n");
+    }
     if problems > 0 {
         let _ = writeln!(
             out,
