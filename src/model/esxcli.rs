@@ -12,7 +12,7 @@
 //! capable, or owned by passthrough, says it is (an inferred fact); nothing
 //! says it is off, so it is never read as off.
 
-use super::{Host, HostPci, PciAddr, Raw, Spanned, Version, class_name_of, pci};
+use super::{Host, HostPci, PciAddr, Spanned, Version, class_name_of, pci};
 use crate::diagnostic::{Diagnostic, codes};
 use crate::source::{FileId, Span};
 
@@ -181,23 +181,7 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
         );
         return None;
     }
-    let mut host = Host {
-        file,
-        span: Span::file_start(file),
-        name: None,
-        cluster: None,
-        esxi_version: None,
-        iommu: None,
-        iommu_inferred: false,
-        boot_device: None,
-        coredump_transport: None,
-        coredump_span: None,
-        system_id: None,
-        pci: Vec::new(),
-        pci_span: None,
-        raw: Raw::default(),
-        moref: None,
-    };
+    let mut host = Host::new(file, Span::file_start(file));
     let sp = |offset: usize, line_at: usize, len: usize| {
         Span::new(file, offset + line_at, offset + line_at + len)
     };
@@ -344,18 +328,9 @@ pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -
             .iter()
             .any(|p| p.address.as_ref().is_some_and(|a| a.value == addr))
         {
-            host.pci.push(HostPci {
-                span,
-                address: Some(Spanned::new(addr, span)),
-                vendor_id: None,
-                device_id: None,
-                class: None,
-                class_name: None,
-                name: None,
-                passthrough: None,
-                active: None,
-                mmio_gb: None,
-            });
+            let mut p = HostPci::new(span);
+            p.address = Some(Spanned::new(addr, span));
+            host.pci.push(p);
         }
         if let Some(p) = host
             .pci
@@ -451,18 +426,7 @@ fn pci_devices(
         let kv_address = keyvalue(line).is_some_and(|(k, _, _)| norm(k) == "address")
             && out.last().is_none_or(|d| d.address.is_some());
         if record_head(line) || kv_address {
-            out.push(HostPci {
-                span: sp(0, line.trim_end().len()),
-                address: None,
-                vendor_id: None,
-                device_id: None,
-                class: None,
-                class_name: None,
-                name: None,
-                passthrough: None,
-                active: None,
-                mmio_gb: None,
-            });
+            out.push(HostPci::new(sp(0, line.trim_end().len())));
             if !kv_address {
                 continue;
             }

@@ -249,6 +249,47 @@ pub struct Host {
     pub moref: Option<String>,
 }
 
+impl HostPci {
+    /// A device of which nothing is known yet but where it was described.
+    pub fn new(span: Span) -> HostPci {
+        HostPci {
+            span,
+            address: None,
+            vendor_id: None,
+            device_id: None,
+            class: None,
+            class_name: None,
+            name: None,
+            passthrough: None,
+            active: None,
+            mmio_gb: None,
+        }
+    }
+}
+
+impl Host {
+    /// A host of which nothing is known yet but where it was described.
+    pub fn new(file: FileId, span: Span) -> Host {
+        Host {
+            file,
+            span,
+            name: None,
+            cluster: None,
+            esxi_version: None,
+            iommu: None,
+            iommu_inferred: false,
+            boot_device: None,
+            coredump_transport: None,
+            coredump_span: None,
+            system_id: None,
+            pci: Vec::new(),
+            pci_span: None,
+            raw: Raw::default(),
+            moref: None,
+        }
+    }
+}
+
 /// PCI base-class names, and the one sub-class (USB) a rule needs by name.
 pub const PCI_CLASSES: &[(&str, i64)] = &[
     ("usb", 0x0c03),

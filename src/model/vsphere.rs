@@ -14,8 +14,7 @@
 //! (boot device, coredump) stays unknown.
 
 use super::{
-    Device, Format, Host, HostPci, PciAddr, Placement, Raw, Spanned, Version, Vm, class_name_of,
-    pci,
+    Device, Format, Host, HostPci, PciAddr, Placement, Spanned, Version, Vm, class_name_of, pci,
 };
 use crate::source::FileId;
 use crate::yaml_tree::{Node, NodeKind};
@@ -79,25 +78,13 @@ fn text(n: Option<&Node>) -> Option<Spanned<String>> {
 }
 
 fn host(file: FileId, n: &Node) -> Host {
-    let mut h = Host {
-        file,
-        span: n.span,
-        name: text(member(n, "Name")).or_else(|| text(path(n, &["Summary", "Config", "Name"]))),
-        cluster: None,
-        esxi_version: None,
-        iommu: None,
-        iommu_inferred: false,
-        boot_device: None,
-        coredump_transport: None,
-        coredump_span: None,
-        system_id: text(path(n, &["Hardware", "SystemInfo", "Uuid"])),
-        pci: Vec::new(),
-        pci_span: path(n, &["Hardware", "PciDevice"]).map(|p| p.span),
-        raw: Raw::default(),
-        moref: path(n, &["Self", "Value"])
-            .and_then(Node::scalar)
-            .map(str::to_string),
-    };
+    let mut h = Host::new(file, n.span);
+    h.name = text(member(n, "Name")).or_else(|| text(path(n, &["Summary", "Config", "Name"])));
+    h.system_id = text(path(n, &["Hardware", "SystemInfo", "Uuid"]));
+    h.pci_span = path(n, &["Hardware", "PciDevice"]).map(|p| p.span);
+    h.moref = path(n, &["Self", "Value"])
+        .and_then(Node::scalar)
+        .map(str::to_string);
     let version = path(n, &["Config", "Product", "Version"])
         .or_else(|| path(n, &["Summary", "Config", "Product", "Version"]));
     if let Some(v) = version
@@ -111,20 +98,16 @@ fn host(file: FileId, n: &Node) -> Host {
             Some(Spanned::new(addr, a.span))
         });
         let class = id(member(d, "ClassId"));
-        h.pci.push(HostPci {
-            span: d.span,
-            address,
-            vendor_id: id(member(d, "VendorId")),
-            device_id: id(member(d, "DeviceId")),
-            class_name: class.as_ref().and_then(|c| {
-                class_name_of(c.value).map(|name| Spanned::new(name.to_string(), c.span))
-            }),
-            class,
-            name: text(member(d, "DeviceName")),
-            passthrough: None,
-            active: None,
-            mmio_gb: None,
+        let mut p = HostPci::new(d.span);
+        p.vendor_id = id(member(d, "VendorId"));
+        p.device_id = id(member(d, "DeviceId"));
+        p.class_name = class.as_ref().and_then(|c| {
+            class_name_of(c.value).map(|name| Spanned::new(name.to_string(), c.span))
         });
+        p.name = text(member(d, "DeviceName"));
+        p.class = class;
+        p.address = address;
+        h.pci.push(p);
     }
     let info = path(n, &["Config", "PciPassthruInfo"]);
     for p in items(info) {

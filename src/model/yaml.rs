@@ -172,23 +172,7 @@ fn read_device(item: &Node, index: usize, r: &mut DocReader) -> Option<Device> {
 }
 
 fn read_host(file: FileId, node: &Node, r: &mut DocReader) -> Host {
-    let mut h = Host {
-        file,
-        span: node.span,
-        name: None,
-        cluster: None,
-        esxi_version: None,
-        iommu: None,
-        iommu_inferred: false,
-        boot_device: None,
-        coredump_transport: None,
-        coredump_span: None,
-        system_id: None,
-        pci: Vec::new(),
-        pci_span: None,
-        raw: Raw::default(),
-        moref: None,
-    };
+    let mut h = Host::new(file, node.span);
     for (k, v) in r.entries(node, &HOST_KEYS, "host") {
         match k {
             "name" => h.name = r.string(v),
@@ -221,18 +205,7 @@ fn read_host(file: FileId, node: &Node, r: &mut DocReader) -> Host {
 }
 
 fn read_pci(item: &Node, r: &mut DocReader) -> HostPci {
-    let mut p = HostPci {
-        span: item.span,
-        address: None,
-        vendor_id: None,
-        device_id: None,
-        class: None,
-        class_name: None,
-        name: None,
-        passthrough: None,
-        active: None,
-        mmio_gb: None,
-    };
+    let mut p = HostPci::new(item.span);
     for (k, v) in r.entries(item, &PCI_KEYS, "PCI device") {
         match k {
             "address" => p.address = r.address(v),
