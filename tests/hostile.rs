@@ -354,16 +354,7 @@ fn checking_never_writes_to_the_checked_files() {
 #[test]
 fn a_rule_that_loops_too_much_gives_up_with_a_warning_instead_of_hanging() {
     // 100 keys, five nested loops: 10^10 combinations without a budget
-    let mut vmx = String::from("# vmlint: host=esx-01\n");
-    for i in 0..100 {
-        vmx.push_str(&format!("key{i}.x = \"{i}\"\n"));
-    }
-    let rule = "rule LOOP1 loops {\n  on vm\n  for a in vm.raw_keys\n  for b in vm.raw_keys\n  for c in vm.raw_keys\n  for d in vm.raw_keys\n  for e in vm.raw_keys where a == e and b == c and c == d\n  assert true\n}\n";
-    let t = tree(&[
-        ("h.host.yaml", HOST.as_bytes()),
-        ("many.vmx", vmx.as_bytes()),
-        ("loop.rules", rule.as_bytes()),
-    ]);
+    let t = crate::util::looping_estate("LOOP1");
     let r = vmlint_in(
         t.path(),
         &[

@@ -177,16 +177,7 @@ fn a_missing_value_prints_as_missing() {
 #[test]
 fn a_rule_that_is_not_selected_does_not_run() {
     // five nested loops over 100 keys: it would give up on its budget
-    let mut vmx = String::from("# vmlint: host=esx-01\n");
-    for i in 0..100 {
-        vmx.push_str(&format!("key{i}.x = \"{i}\"\n"));
-    }
-    let rule = "rule LOOP2 loops {\n  on vm\n  for a in vm.raw_keys\n  for b in vm.raw_keys\n  for c in vm.raw_keys\n  for d in vm.raw_keys\n  for e in vm.raw_keys where a == e and b == c and c == d\n  assert true\n}\n";
-    let t = tree(&[
-        ("h.host.yaml", HOST.as_bytes()),
-        ("many.vmx", vmx.as_bytes()),
-        ("loop.rules", rule.as_bytes()),
-    ]);
+    let t = crate::util::looping_estate("LOOP2");
     let r = vmlint_in(
         t.path(),
         &[

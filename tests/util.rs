@@ -105,3 +105,20 @@ pub fn codes(compact: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// A `.vmx` of 100 keys and a rule `CODE` that loops over them five times
+/// nested (10^10 steps without the loop budget), with the host, as a tree.
+pub fn looping_estate(code: &str) -> tempfile::TempDir {
+    let mut vmx = String::from("# vmlint: host=esx-01\n");
+    for i in 0..100 {
+        vmx.push_str(&format!("key{i}.x = \"{i}\"\n"));
+    }
+    let rule = format!(
+        "rule {code} loops {{\n  on vm\n  for a in vm.raw_keys\n  for b in vm.raw_keys\n  for c in vm.raw_keys\n  for d in vm.raw_keys\n  for e in vm.raw_keys where a == e and b == c and c == d\n  assert true\n}}\n"
+    );
+    tree(&[
+        ("h.host.yaml", HOST.as_bytes()),
+        ("many.vmx", vmx.as_bytes()),
+        ("loop.rules", rule.as_bytes()),
+    ])
+}
