@@ -29,7 +29,17 @@ const KEYS: &[&str] = &[
     "exclude",
     "per_file_ignores",
     "max_file_size",
+    "inputs",
 ];
+
+/// The kinds of input `inputs:` can turn off: the formats as `vm.format`
+/// names them, and `esxcli` host captures.
+pub fn inputs() -> impl Iterator<Item = &'static str> {
+    crate::model::Format::NAMES
+        .iter()
+        .copied()
+        .chain(["esxcli"])
+}
 
 /// A parameter override: `params: { PT001: { max: 16 } }`.
 pub struct ParamOverride {
@@ -56,6 +66,8 @@ pub struct Config {
     pub exclude: GlobSet,
     pub per_file_ignores: Vec<(GlobMatcher, Vec<Spanned<String>>)>,
     pub max_file_size: u64,
+    /// Input kinds turned off with `inputs: { KIND: false }`.
+    pub inputs_off: Vec<&'static str>,
 }
 
 impl Config {
@@ -74,7 +86,13 @@ impl Config {
             exclude: GlobSet::empty(),
             per_file_ignores: Vec::new(),
             max_file_size: crate::discover::DEFAULT_MAX_FILE_SIZE,
+            inputs_off: Vec::new(),
         }
+    }
+
+    /// Whether files of an input kind (`terraform`, `ansible`, ...) are read.
+    pub fn reads(&self, kind: &str) -> bool {
+        !self.inputs_off.contains(&kind)
     }
 
     /// A path (absolute) as seen from the root, for globs: `vms/a.vmx`.
@@ -337,6 +355,32 @@ impl ConfigReader {
                         "expected a number",
                     ),
                 },
+                "inputs" => {
+                    for (kind, on) in v.as_map().unwrap_or(&[]) {
+                        let name = kind.scalar().unwrap_or("");
+                        let Some(known) = inputs().find(|k| *k == name) else {
+                            self.bad(
+                                kind.span,
+                                format!(
+                                    "unknown input kind `{name}`{}",
+                                    suggest::did_you_mean(name, inputs())
+                                ),
+                                "unknown input kind",
+                            );
+                            continue;
+                        };
+                        match on.scalar() {
+                            Some("false") => cfg.inputs_off.push(known),
+                            Some("true") => cfg.inputs_off.retain(|k| *k != known),
+                            _ => self.bad(
+                                on.span,
+                                "an input kind is turned on or off with `true` or `false`",
+                                "expected true or false",
+                            ),
+                        }
+                    }
+                    self.expect_map(v);
+                }
                 other => self.bad(
                     k.span,
                     format!(

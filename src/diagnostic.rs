@@ -153,6 +153,7 @@ pub mod codes {
     pub const UNKNOWN_CODE: &str = "VL007";
     pub const UNPLACED: &str = "VL008";
     pub const DOUBTFUL: &str = "VL009";
+    pub const SELECTION: &str = "VL010";
     /// Rule files and configuration: not findings, they stop the run (exit 2).
     pub const RULE_SYNTAX: &str = "VL101";
     pub const RULE_NAME: &str = "VL102";
@@ -249,6 +250,13 @@ pub mod codes {
             Severity::Warning,
             "text that vmlint read, but that ESXi may read differently",
             "Bytes that do not decode in the file's `.encoding`, text after a closing quote (ESXi ignores it), or a two-part PCI address such as `10:00.0` whose bus reads differently as decimal and as hex. In `.vmx` files two-part addresses are decimal, as ESXi writes them; in YAML and host files they are hex, as esxcli prints them.",
+        ),
+        code(
+            SELECTION,
+            "device-selection",
+            Severity::Error,
+            "a Terraform device lookup that selects no device, or several where the VM gets one",
+            "Terraform's `data \"vsphere_host_pci_device\"` chooses a host's device by `name_regex`, `class_id` and `vendor_id`; vmlint resolves it against the host's facts. When it matches no device, the VM gets none (an error: the apply fails or the VM does not power on). When it matches several and the VM takes its `id`, the provider keeps the first match only (a warning: which device that is depends on the host's device order). Without host facts for the host its `host_id` names, the device stays unknown and nothing is reported.",
         ),
         code(
             RULE_SYNTAX,

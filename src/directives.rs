@@ -75,6 +75,22 @@ fn codes(list: &str) -> Vec<String> {
         .collect()
 }
 
+/// The text of a comment without its markers (`#`, `//`, `/* */`,
+/// `<!-- -->`), and how long the opening marker is.
+fn comment_body(t: &str) -> Option<(usize, &str)> {
+    if let Some(b) = t.strip_prefix('#') {
+        return Some((1, b));
+    }
+    if let Some(b) = t.strip_prefix("//") {
+        return Some((2, b));
+    }
+    if let Some(b) = t.strip_prefix("/*") {
+        return Some((2, b.strip_suffix("*/").unwrap_or(b)));
+    }
+    let b = t.strip_prefix("<!--")?;
+    Some((4, b.strip_suffix("-->").unwrap_or(b)))
+}
+
 /// Everything the comments of one file direct.
 #[derive(Debug, Default)]
 pub struct Directives {
@@ -123,7 +139,7 @@ pub fn read(file: FileId, text: &str, comments: &[CommentToken]) -> Directives {
     };
     for c in comments {
         let (s, e) = (c.span.start as usize, c.span.end as usize);
-        let Some(body) = text.get(s..e).and_then(|t| t.strip_prefix('#')) else {
+        let Some((lead, body)) = text.get(s..e).and_then(comment_body) else {
             continue;
         };
         match parse(body) {
@@ -143,7 +159,7 @@ pub fn read(file: FileId, text: &str, comments: &[CommentToken]) -> Directives {
                     }))
             }
             Some(Directive::Place(cluster, at, name)) => {
-                let from = s + 1 + at;
+                let from = s + lead + at;
                 let span = Span::new(file, from, from + name.len());
                 out.placement = Some((cluster, Spanned::new(name.to_string(), span)));
             }

@@ -18,6 +18,12 @@ pub enum FileFormat {
     Yaml(Option<&'static str>),
     /// What one host printed for esxcli commands (`*.esxcli`, `*.esxcli.txt`).
     Esxcli,
+    /// Terraform (`*.tf`): read when it declares a `vsphere_virtual_machine`.
+    Terraform,
+    /// A Packer HCL2 template (`*.pkr.hcl`).
+    Packer,
+    /// An OVF descriptor (`*.ovf`).
+    Ovf,
 }
 
 impl FileFormat {
@@ -26,7 +32,29 @@ impl FileFormat {
             FileFormat::Vmx => FileKind::Vmx,
             FileFormat::Yaml(_) => FileKind::Yaml,
             FileFormat::Esxcli => FileKind::Esxcli,
+            FileFormat::Terraform | FileFormat::Packer => FileKind::Hcl,
+            FileFormat::Ovf => FileKind::Xml,
         }
+    }
+
+    /// The input kind of `inputs:` in .vmlint.yaml that turns these files
+    /// off (`None` for YAML and JSON whose kind only the content tells).
+    pub fn input(self) -> Option<&'static str> {
+        match self {
+            FileFormat::Vmx => Some("vmx"),
+            FileFormat::Yaml(Some(_)) => Some("yaml"),
+            FileFormat::Yaml(None) => None,
+            FileFormat::Esxcli => Some("esxcli"),
+            FileFormat::Terraform => Some("terraform"),
+            FileFormat::Packer => Some("packer"),
+            FileFormat::Ovf => Some("ovf"),
+        }
+    }
+
+    /// Whether the name alone says the file is one vmlint reads, so that a
+    /// file that cannot be read is worth a word.
+    pub fn by_name(self) -> bool {
+        !matches!(self, FileFormat::Yaml(None) | FileFormat::Terraform)
     }
 }
 
@@ -38,6 +66,15 @@ pub fn classify(path: &Path) -> Option<FileFormat> {
     }
     if name.ends_with(".esxcli") || name.ends_with(".esxcli.txt") {
         return Some(FileFormat::Esxcli);
+    }
+    if name.ends_with(".tf") {
+        return Some(FileFormat::Terraform);
+    }
+    if name.ends_with(".pkr.hcl") {
+        return Some(FileFormat::Packer);
+    }
+    if name.ends_with(".ovf") {
+        return Some(FileFormat::Ovf);
     }
     for (suffix, kind) in [
         (".vm.yaml", "vm"),

@@ -25,6 +25,8 @@ pub struct Outcome {
     pub inventory_files: usize,
     /// Said on stderr: named paths that held nothing to check.
     pub notes: Vec<String>,
+    /// What infrastructure code left unknown, and where (said with `--verbose`).
+    pub unknowns: Vec<(Span, String)>,
 }
 
 /// What to check.
@@ -106,7 +108,7 @@ pub fn run(
     let mut early: Vec<(PathBuf, bool, Loaded)> = first
         .par_iter()
         .map(|(p, d, ctx)| {
-            let mut l = load::load_path(sources, p, *d, cfg.max_file_size);
+            let mut l = load::load_path(sources, p, *d, cfg);
             if !host_raw {
                 for h in &mut l.hosts {
                     h.raw = crate::model::Raw::default();
@@ -121,11 +123,13 @@ pub fn run(
         early.push((
             name.clone(),
             false,
-            load::load_bytes(sources, name, d, bytes, cfg.max_file_size),
+            load::load_bytes(sources, name, d, bytes, cfg),
         ));
     }
     let mut hosts = Vec::new();
     let mut early_vms = Vec::new();
+    let mut unknowns = Vec::new();
+    let mut overlays = Vec::new();
     // the part of the estate each file belongs to, for `--shard`
     let shard = settings.shard;
     let mut owners: HashMap<FileId, String> = HashMap::new();
@@ -142,9 +146,12 @@ pub fn run(
         }
         diags.extend(l.diags);
         hosts.extend(l.hosts);
+        unknowns.extend(l.unknowns);
+        overlays.extend(l.overlays);
         sups.extend(l.suppressions);
         early_vms.extend(l.vms.into_iter().map(|vm| (path.clone(), ctx, vm)));
     }
+    crate::model::ansible::apply(&overlays, &mut hosts);
     let (mut inv, inv_diags) = Inventory::of_hosts(hosts);
     diags.extend(inv_diags);
 
@@ -170,11 +177,15 @@ pub fn run(
     let elsewhere = |unit: Option<&String>| shard.is_some_and(|s| unit.is_some_and(|u| !s.owns(u)));
     let check_one = |inv: &Inventory,
                      vi: usize,
-                     vm: Vm,
+                     mut vm: Vm,
                      ctx: bool,
                      found: &mut Vec<Diagnostic>,
                      hostless: &mut Vec<FileId>| {
         let (candidates, d) = inv.candidates(&vm);
+        let chosen = inv.resolve_devices(&mut vm, &candidates);
+        if !ctx {
+            found.extend(chosen);
+        }
         if candidates.is_empty() {
             hostless.push(vm.file);
         }
@@ -190,7 +201,7 @@ pub fn run(
         .par_iter()
         .enumerate()
         .map(|(i, (p, d, ctx))| {
-            let mut l = load::load_path(sources, p, *d, cfg.max_file_size);
+            let mut l = load::load_path(sources, p, *d, cfg);
             let mut kept = Vec::new();
             let mut no_host = Vec::new();
             let owner = match (shard, l.vms.first()) {
@@ -253,6 +264,7 @@ pub fn run(
         }
         diags.extend(l.diags);
         sups.extend(l.suppressions);
+        unknowns.extend(l.unknowns);
         hostless.extend(no_host);
         for (vm, candidates, ctx) in k {
             inv.add_vm(vm, candidates, ctx);
@@ -298,6 +310,7 @@ pub fn run(
         files_checked: checked.files,
         inventory_files,
         notes,
+        unknowns,
     }
 }
 
@@ -364,9 +377,12 @@ fn plan_jobs(
             format!("`{name}` holds no descriptor file (.vmx, *.vm.yaml, *.host.yaml, or YAML with `kind: vm|host`), so nothing there was checked")
         });
     }
+    // input kinds turned off in .vmlint.yaml are not read
+    let reads = |d: &FileFormat| d.input().is_none_or(|k| cfg.reads(k));
     let mut jobs: Vec<Job> = found
         .files
         .into_iter()
+        .filter(|(_, d)| reads(d))
         .map(|(p, d)| (p, d, false))
         .collect();
     let mut have: HashSet<PathBuf> = jobs.iter().map(|j| j.0.clone()).collect();
@@ -375,7 +391,7 @@ fn plan_jobs(
     if request.inventory && !cfg.hosts.is_empty() {
         let hosts = discover::discover(&cfg.hosts, &cfg.exclude, &cfg.dir, false);
         for (p, d) in hosts.files {
-            if have.insert(p.clone()) {
+            if reads(&d) && have.insert(p.clone()) {
                 jobs.push((p, d, false));
             }
         }
@@ -389,7 +405,7 @@ fn plan_jobs(
         let tree = discover::discover(std::slice::from_ref(&cfg.dir), &cfg.exclude, &cfg.dir, true);
         let stdin = request.stdin.as_ref().map(|(n, _)| n);
         for (p, d) in tree.files {
-            if Some(&p) != stdin && have.insert(p.clone()) {
+            if Some(&p) != stdin && reads(&d) && have.insert(p.clone()) {
                 jobs.push((p, d, true));
             }
         }

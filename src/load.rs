@@ -2,11 +2,12 @@
 //! hosts it describes, its suppressions, and the problems found on the way.
 //! A file that cannot be read is one VL005 and the run goes on.
 
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::directives::{self, CommentToken, Suppression};
 use crate::discover::{FileFormat, read_limited};
 use crate::model::yaml::{Doc, load as load_doc};
-use crate::model::{Host, Vm, vmx};
+use crate::model::{Host, Placement, Vm, vmx};
 use crate::source::{FileId, FileKind, SourceMap, Span};
 use std::path::Path;
 use std::sync::Arc;
@@ -19,11 +20,15 @@ pub struct Loaded {
     pub suppressions: Vec<(FileId, Vec<Suppression>)>,
     /// The part of the estate the file belongs to (for `--shard`).
     pub owner: Option<(FileId, String)>,
+    /// What infrastructure code left unknown, and where (`--verbose`).
+    pub unknowns: Vec<(Span, String)>,
+    /// Host state a playbook asks for (`vmware_host_passthrough`).
+    pub overlays: Vec<crate::model::ansible::Overlay>,
 }
 
-pub fn load_path(sources: &SourceMap, path: &Path, desc: FileFormat, max_size: u64) -> Loaded {
-    match read_limited(path, max_size) {
-        Ok(bytes) => load_bytes(sources, path, desc, &bytes, max_size),
+pub fn load_path(sources: &SourceMap, path: &Path, desc: FileFormat, cfg: &Config) -> Loaded {
+    match read_limited(path, cfg.max_file_size) {
+        Ok(bytes) => load_bytes(sources, path, desc, &bytes, cfg),
         Err(why) => {
             let id = sources.add(path, desc.kind(), "");
             let mut out = Loaded::default();
@@ -48,15 +53,12 @@ pub fn load_bytes(
     path: &Path,
     desc: FileFormat,
     bytes: &[u8],
-    max_size: u64,
+    cfg: &Config,
 ) -> Loaded {
     let mut out = Loaded::default();
     if bytes.iter().take(8192).any(|b| *b == 0) {
         let id = sources.add(path, desc.kind(), "");
-        if matches!(
-            desc,
-            FileFormat::Vmx | FileFormat::Yaml(Some(_)) | FileFormat::Esxcli
-        ) {
+        if desc.by_name() {
             out.diags.push(unreadable(
                 id,
                 "this file is binary (it holds NUL bytes), so it was not checked".into(),
@@ -65,10 +67,8 @@ pub fn load_bytes(
         return out;
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        if matches!(
-            desc,
-            FileFormat::Vmx | FileFormat::Yaml(Some(_)) | FileFormat::Esxcli
-        ) {
+        // an empty `.tf` is valid Terraform that declares nothing
+        if desc.by_name() && desc != FileFormat::Terraform {
             let id = sources.add(path, desc.kind(), "");
             out.diags.push(
                 Diagnostic::new(
@@ -83,11 +83,113 @@ pub fn load_bytes(
         return out;
     }
     match desc {
-        FileFormat::Vmx => load_vmx(sources, path, bytes, max_size, &mut out),
-        FileFormat::Yaml(default) => load_yaml(sources, path, default, bytes, &mut out),
+        FileFormat::Vmx => load_vmx(sources, path, bytes, cfg.max_file_size, &mut out),
+        FileFormat::Yaml(default) => load_yaml(sources, path, default, bytes, cfg, &mut out),
         FileFormat::Esxcli => load_esxcli(sources, path, bytes, &mut out),
+        FileFormat::Terraform => load_terraform(sources, path, bytes, cfg, &mut out),
+        FileFormat::Packer => load_packer(sources, path, bytes, cfg, &mut out),
+        FileFormat::Ovf => load_ovf(sources, path, bytes, &mut out),
     }
     out
+}
+
+/// Text that should be UTF-8, with a VL001 where it is not.
+fn utf8(bytes: &[u8]) -> (String, Option<usize>) {
+    match std::str::from_utf8(bytes) {
+        Ok(t) => (t.to_string(), None),
+        Err(e) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(e.valid_up_to()),
+        ),
+    }
+}
+
+fn bad_utf8(id: FileId, at: Option<usize>, out: &mut Loaded) {
+    if let Some(at) = at {
+        out.diags.push(
+            Diagnostic::new(
+                codes::PARSE,
+                Severity::Error,
+                Span::new(id, at, at + 3),
+                "this file is not valid UTF-8; the invalid bytes were replaced",
+            )
+            .with_label("invalid UTF-8"),
+        );
+    }
+}
+
+fn load_terraform(sources: &SourceMap, path: &Path, bytes: &[u8], cfg: &Config, out: &mut Loaded) {
+    let (text, bad) = utf8(bytes);
+    // a `.tf` file without a vSphere VM is not ours: skipped quietly
+    if !crate::model::terraform::mentions_vms(&text) {
+        return;
+    }
+    let text: Arc<str> = Arc::from(text);
+    let id = sources.add(path, FileKind::Hcl, Arc::clone(&text));
+    bad_utf8(id, bad, out);
+    let (siblings, tfvars) = crate::model::terraform::module_files(path, cfg.max_file_size);
+    let r = crate::model::terraform::read(id, &text, &siblings, &tfvars);
+    out.vms.extend(r.vms);
+    out.diags.extend(r.diags);
+    out.unknowns.extend(r.unknowns);
+    let tokens = crate::model::hcl::comments(id, &text);
+    directed(id, &text, &tokens, out);
+}
+
+fn load_packer(sources: &SourceMap, path: &Path, bytes: &[u8], cfg: &Config, out: &mut Loaded) {
+    let (text, bad) = utf8(bytes);
+    let text: Arc<str> = Arc::from(text);
+    let id = sources.add(path, FileKind::Hcl, Arc::clone(&text));
+    bad_utf8(id, bad, out);
+    let (siblings, vars) = crate::model::packer::folder_files(path, cfg.max_file_size);
+    let r = crate::model::packer::read_hcl(id, &text, &siblings, &vars);
+    out.vms.extend(r.vms);
+    out.diags.extend(r.diags);
+    out.unknowns.extend(r.unknowns);
+    let tokens = crate::model::hcl::comments(id, &text);
+    directed(id, &text, &tokens, out);
+}
+
+fn load_ovf(sources: &SourceMap, path: &Path, bytes: &[u8], out: &mut Loaded) {
+    let (text, bad) = utf8(bytes);
+    let text: Arc<str> = Arc::from(text);
+    let id = sources.add(path, FileKind::Xml, Arc::clone(&text));
+    bad_utf8(id, bad, out);
+    let r = crate::model::ovf::read(id, &text);
+    out.vms.extend(r.vms);
+    out.diags.extend(r.diags);
+    let tokens = crate::model::ovf::comments(id, &text);
+    directed(id, &text, &tokens, out);
+}
+
+/// The suppressions of a file's comments, and its `vmlint: host=NAME`
+/// placement for the VMs that name no host themselves.
+fn directed(id: FileId, text: &str, tokens: &[CommentToken], out: &mut Loaded) {
+    let d = directives::read(id, text, tokens);
+    if let Some((cluster, name)) = d.placement {
+        for vm in out
+            .vms
+            .iter_mut()
+            .filter(|v| matches!(v.placement, Placement::Unplaced))
+        {
+            vm.placement = if cluster {
+                Placement::Cluster(name.clone())
+            } else {
+                Placement::Host(name.clone())
+            };
+        }
+    }
+    out.suppressions.push((id, d.suppressions));
+}
+
+/// The comment tokens of a file, by its kind, for directives.
+pub fn comments_of(id: FileId, kind: FileKind, text: &Arc<str>) -> Vec<CommentToken> {
+    match kind {
+        FileKind::Vmx | FileKind::Vmsd => vmx::parse(id, Arc::clone(text)).comments,
+        FileKind::Hcl => crate::model::hcl::comments(id, text),
+        FileKind::Xml => crate::model::ovf::comments(id, text),
+        _ => comment_tokens(&crate::yaml_tree::parse(id, text).comments),
+    }
 }
 
 fn load_vmx(sources: &SourceMap, path: &Path, bytes: &[u8], max_size: u64, out: &mut Loaded) {
@@ -137,40 +239,35 @@ fn load_yaml(
     path: &Path,
     default: Option<&'static str>,
     bytes: &[u8],
+    cfg: &Config,
     out: &mut Loaded,
 ) {
-    let (text, bad_utf8) = match std::str::from_utf8(bytes) {
-        Ok(t) => (t.to_string(), None),
-        Err(e) => (
-            String::from_utf8_lossy(bytes).into_owned(),
-            Some(e.valid_up_to()),
-        ),
-    };
+    let (text, bad) = utf8(bytes);
     // a file that only might be a descriptor is read only if it says
-    // `kind: vm|host`, or is a vSphere dump of hosts (govc, the JSON API)
-    let vsphere = text.contains("PciPassthruInfo")
-        || text.contains("pciPassthruInfo")
-        || text.contains("HostSystem")
-        || text.contains("hostSystem")
-        || text.contains("VirtualMachine");
-    if default.is_none() && !text.contains("kind") && !vsphere {
+    // `kind: vm|host`, or is a vSphere dump of hosts (govc, the JSON API),
+    // a Terraform plan, an Ansible playbook or a legacy Packer template
+    let vsphere = cfg.reads("vsphere")
+        && (text.contains("PciPassthruInfo")
+            || text.contains("pciPassthruInfo")
+            || text.contains("HostSystem")
+            || text.contains("hostSystem")
+            || text.contains("VirtualMachine"));
+    let plan = cfg.reads("terraform-plan") && crate::model::tfplan::mentions(&text);
+    let ansible = cfg.reads("ansible") && crate::model::ansible::mentions(&text);
+    let packer = cfg.reads("packer") && crate::model::packer::mentions_json(&text);
+    let ours = vsphere || plan || ansible || packer;
+    if default.is_none() && !text.contains("kind") && !ours {
+        return;
+    }
+    if default.is_some() && !cfg.reads("yaml") {
         return;
     }
     let id = sources.add(path, FileKind::Yaml, text.as_str());
-    if let Some(at) = bad_utf8 {
-        out.diags.push(
-            Diagnostic::new(
-                codes::PARSE,
-                Severity::Error,
-                Span::new(id, at, at + 3),
-                "this file is not valid UTF-8; the invalid bytes were replaced",
-            )
-            .with_label("invalid UTF-8"),
-        );
-    }
+    bad_utf8(id, bad, out);
     let parsed = crate::yaml_tree::parse(id, &text);
     let mut diags = Vec::new();
     let mut any = false;
+    let shared: Arc<str> = Arc::from(text.as_str());
     for doc in &parsed.documents {
         // a vSphere dump is read as such, whatever the file is called
         if vsphere && crate::model::vsphere::is_hosts(doc) {
@@ -181,6 +278,33 @@ fn load_yaml(
         if vsphere && crate::model::vsphere::is_vms(doc) {
             out.vms.extend(crate::model::vsphere::vms(id, doc));
             any = true;
+            continue;
+        }
+        if plan && crate::model::tfplan::is_plan(doc) {
+            let (vms, d) = crate::model::tfplan::vms(id, &shared, doc);
+            out.vms.extend(vms);
+            diags.extend(d);
+            any = true;
+            continue;
+        }
+        if ansible && crate::model::ansible::is_playbook(doc) {
+            let r = crate::model::ansible::read(id, &shared, doc);
+            out.vms.extend(r.vms);
+            out.overlays.extend(r.overlays);
+            out.unknowns.extend(r.unknowns);
+            diags.extend(r.diags);
+            any = true;
+            continue;
+        }
+        if packer && crate::model::packer::is_json(doc) {
+            let r = crate::model::packer::read_json(id, &shared, doc);
+            out.vms.extend(r.vms);
+            out.unknowns.extend(r.unknowns);
+            diags.extend(r.diags);
+            any = true;
+            continue;
+        }
+        if default.is_none() && !cfg.reads("yaml") {
             continue;
         }
         match load_doc(id, doc, default, &mut diags) {

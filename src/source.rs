@@ -67,6 +67,10 @@ pub enum FileKind {
     Vmsd,
     Yaml,
     Esxcli,
+    /// Terraform and Packer.
+    Hcl,
+    /// OVF.
+    Xml,
     Rules,
     Config,
     Baseline,

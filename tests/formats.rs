@@ -166,12 +166,22 @@ fn a_baseline_survives_a_line_added_at_the_top_of_every_file() {
         let p = e.path();
         let old = std::fs::read(p).unwrap();
         // a comment where the format has them, a blank line in JSON
-        let top: &[u8] = if p.extension().is_some_and(|x| x == "json") {
-            b"\n"
-        } else {
-            b"# reviewed in INFRA-5121\n"
+        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+        let new = match ext {
+            "json" => [b"\n".as_slice(), &old].concat(),
+            // XML: after the declaration, which must come first
+            "ovf" => {
+                let nl = old.iter().position(|b| *b == b'\n').unwrap() + 1;
+                [
+                    &old[..nl],
+                    b"<!-- reviewed in INFRA-5121 -->\n".as_slice(),
+                    &old[nl..],
+                ]
+                .concat()
+            }
+            _ => [b"# reviewed in INFRA-5121\n".as_slice(), &old].concat(),
         };
-        std::fs::write(p, [top, &old].concat()).unwrap();
+        std::fs::write(p, new).unwrap();
     }
     let shifted = vmlint_in(t.path(), &["check", "fixtures", "--format", "compact"]);
     assert_eq!(

@@ -155,6 +155,13 @@ fn check(args: &CheckArgs) -> ExitStatus {
     for note in &outcome.notes {
         eprintln!("vmlint: warning: {note}");
     }
+    if args.rules.verbose {
+        for (span, what) in &outcome.unknowns {
+            let f = sources.get(span.file);
+            let (line, col) = f.line_col(f.clamp(*span).start);
+            eprintln!("vmlint: {}:{line}:{col}: {what}", f.name());
+        }
+    }
     let mut diags = outcome.diagnostics;
     if let Some(path) = &args.write_baseline {
         let b = baseline::build(&diags, &sources);

@@ -36,11 +36,13 @@ pub fn run(paths: &[PathBuf], format: ListFormat, args: &RuleArgs) -> ExitStatus
     );
     let mut hosts = Vec::new();
     let mut vms = Vec::new();
+    let mut overlays = Vec::new();
     let mut problems = 0;
     for (path, d) in &found {
-        let l = load::load_path(&sources, path, *d, cfg.max_file_size);
+        let l = load::load_path(&sources, path, *d, &cfg);
         problems += l.diags.len();
         hosts.extend(l.hosts);
+        overlays.extend(l.overlays);
         for mut vm in l.vms {
             if matches!(vm.placement, Placement::Unplaced)
                 && matches!(d, FileFormat::Vmx)
@@ -51,9 +53,11 @@ pub fn run(paths: &[PathBuf], format: ListFormat, args: &RuleArgs) -> ExitStatus
             vms.push(vm);
         }
     }
+    crate::model::ansible::apply(&overlays, &mut hosts);
     let (mut inv, _) = Inventory::of_hosts(hosts);
-    for vm in vms {
+    for mut vm in vms {
         let (c, _) = inv.candidates(&vm);
+        problems += inv.resolve_devices(&mut vm, &c).len();
         inv.add_vm(vm, c, false);
     }
     let at = |span: Span| -> String {

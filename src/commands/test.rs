@@ -16,17 +16,57 @@ use std::path::{Path, PathBuf};
 
 /// The `# expect:` comments of a fixture, from the comment tokens of its
 /// format's own reader (a `#` inside a quoted YAML string is no comment).
-fn expectations(id: FileId, kind: FileKind, text: &std::sync::Arc<str>) -> Vec<Expectation> {
+/// A JSON file cannot hold comments: its expectations are in the file
+/// beside it named `NAME.json.expect`, one `LINE: CODE[, CODE]` a line.
+fn expectations(
+    id: FileId,
+    kind: FileKind,
+    path: &Path,
+    text: &std::sync::Arc<str>,
+) -> Vec<Expectation> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return sidecar(id, path, text);
+    }
     if !text.contains("expect:") {
         return Vec::new();
     }
-    let tokens = match kind {
-        FileKind::Vmx | FileKind::Vmsd => {
-            crate::model::vmx::parse(id, std::sync::Arc::clone(text)).comments
-        }
-        _ => crate::load::comment_tokens(&crate::yaml_tree::parse(id, text).comments),
-    };
+    let tokens = crate::load::comments_of(id, kind, text);
     directives::read(id, text, &tokens).expectations
+}
+
+/// The expectations of `NAME.json.expect`; each points at the start of
+/// its line of the JSON file.
+fn sidecar(id: FileId, path: &Path, text: &str) -> Vec<Expectation> {
+    let mut side = path.as_os_str().to_owned();
+    side.push(".expect");
+    let Ok(list) = std::fs::read_to_string(&side) else {
+        return Vec::new();
+    };
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let mut out = Vec::new();
+    for l in list.lines() {
+        let l = l.trim();
+        let Some((line, codes)) = l.split_once(':').filter(|_| !l.starts_with('#')) else {
+            continue;
+        };
+        let Ok(line) = line.trim().parse::<usize>() else {
+            continue;
+        };
+        let at = starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            out.push(Expectation {
+                span: crate::source::Span::new(id, at, at),
+                line,
+                code: code.to_ascii_uppercase(),
+            });
+        }
+    }
+    out
 }
 
 /// The result of checking fixtures: what was expected and not found, and
@@ -43,10 +83,13 @@ pub fn verdict(sources: &SourceMap, found: &[Diagnostic]) -> Verdict {
     for i in 0..sources.len() {
         let id = FileId(u32::try_from(i).unwrap_or(u32::MAX));
         let f = sources.get(id);
-        if !matches!(f.kind, FileKind::Vmx | FileKind::Vmsd | FileKind::Yaml) {
+        if !matches!(
+            f.kind,
+            FileKind::Vmx | FileKind::Vmsd | FileKind::Yaml | FileKind::Hcl | FileKind::Xml
+        ) {
             continue;
         }
-        for e in expectations(id, f.kind, &f.text) {
+        for e in expectations(id, f.kind, &f.path, &f.text) {
             expected += 1;
             want.entry((id, e.line, e.code.clone()))
                 .or_default()
@@ -251,6 +294,19 @@ fn estates(paths: &[PathBuf], cfg: &crate::config::Config) -> Vec<(Vec<PathBuf>,
 fn expected_codes(files: &[PathBuf]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for f in files {
+        let mut side = f.as_os_str().to_owned();
+        side.push(".expect");
+        if let Ok(list) = std::fs::read_to_string(&side) {
+            out.extend(
+                list.lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .flat_map(|(_, c)| {
+                        c.split(',')
+                            .map(|c| c.trim().to_ascii_uppercase())
+                            .collect::<Vec<_>>()
+                    }),
+            );
+        }
         let Ok(bytes) = std::fs::read(f) else {
             continue;
         };
@@ -288,7 +344,7 @@ fn describes_host(path: &Path, d: FileFormat) -> bool {
                     == "host"
             })
         }),
-        FileFormat::Vmx => false,
+        FileFormat::Vmx | FileFormat::Terraform | FileFormat::Packer | FileFormat::Ovf => false,
     }
 }
 
@@ -308,8 +364,10 @@ fn junit(sources: &SourceMap, v: &Verdict, files: usize, tested: &[PathBuf]) -> 
     let mut names: BTreeSet<String> = problems.keys().cloned().collect();
     for i in 0..sources.len() {
         let f = sources.get(FileId(u32::try_from(i).unwrap_or(u32::MAX)));
-        if matches!(f.kind, FileKind::Vmx | FileKind::Yaml)
-            && tested.iter().any(|t| f.path.starts_with(t))
+        if matches!(
+            f.kind,
+            FileKind::Vmx | FileKind::Yaml | FileKind::Hcl | FileKind::Xml
+        ) && tested.iter().any(|t| f.path.starts_with(t))
         {
             names.insert(f.name());
         }

@@ -2,7 +2,7 @@
 //! and each VM's candidate hosts; with the VMs added, the VMs placed on
 //! each host (for cross-VM rules).
 
-use super::{Host, Placement, Vm};
+use super::{Host, Pick, Placement, Selector, Vm};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::source::Span;
 use crate::suggest;
@@ -75,8 +75,8 @@ impl Inventory {
     /// The hosts a VM may run on, and the VL004 when its placement is unknown.
     pub fn candidates(&self, vm: &Vm) -> (Vec<usize>, Option<Diagnostic>) {
         match &vm.placement {
-            Placement::Host(h) => match self.by_name.get(&h.value) {
-                Some(i) => (vec![*i], None),
+            Placement::Host(h) => match self.host_named(&h.value) {
+                Some(i) => (vec![i], None),
                 None => (Vec::new(), Some(unknown(&h.value, h.span, "host", self.by_name.keys()))),
             },
             Placement::Cluster(c) => match self.clusters.get(&c.value) {
@@ -101,6 +101,122 @@ impl Inventory {
             ),
             Placement::Unplaced => (Vec::new(), None),
         }
+    }
+
+    /// The host a name stands for: the name as given, else the only host
+    /// whose short name (before the first dot) matches it, in any case
+    /// (`esx01` and `esx01.lab.local` are the same host).
+    pub fn host_named(&self, name: &str) -> Option<usize> {
+        if let Some(i) = self.by_name.get(name) {
+            return Some(*i);
+        }
+        let short = |n: &str| n.split('.').next().unwrap_or(n).to_ascii_lowercase();
+        let want = short(name);
+        let mut hits = self
+            .hosts
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.name.as_ref().is_some_and(|n| short(&n.value) == want));
+        match (hits.next(), hits.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Gives the devices a VM chooses on its host by what they are
+    /// (Terraform's `data "vsphere_host_pci_device"`) the addresses they
+    /// take there; a choice that selects no device, or several where the
+    /// VM gets one, is a VL010. Without a known host they stay unknown.
+    pub fn resolve_devices(&self, vm: &mut Vm, candidates: &[usize]) -> Vec<Diagnostic> {
+        if vm.passthrough.iter().all(|d| d.selector.is_none()) {
+            return Vec::new();
+        }
+        let mut diags = Vec::new();
+        let mut out = Vec::with_capacity(vm.passthrough.len());
+        for mut dev in std::mem::take(&mut vm.passthrough) {
+            let Some(sel) = dev.selector.take() else {
+                out.push(dev);
+                continue;
+            };
+            let host = match &sel.host {
+                Some(h) => self.host_named(&h.value),
+                None => match candidates {
+                    [one] => Some(*one),
+                    _ => None,
+                },
+            };
+            let Some(host) = host.and_then(|i| self.hosts.get(i)) else {
+                out.push(dev);
+                continue;
+            };
+            let (matches, bad_regex) = select(host, &sel);
+            if let Some(d) = bad_regex {
+                diags.push(d);
+                out.push(dev);
+                continue;
+            }
+            let host_name = host.name.as_ref().map_or("", |n| n.value.as_str());
+            let listed = |m: &[&super::HostPci]| {
+                m.iter()
+                    .take(4)
+                    .filter_map(|p| p.address.as_ref().map(|a| a.value.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let chosen: Vec<&super::HostPci> = match sel.pick {
+                Pick::First => {
+                    if matches.len() > 1 {
+                        diags.push(
+                            Diagnostic::new(
+                                codes::SELECTION,
+                                Severity::Warning,
+                                dev.span,
+                                format!(
+                                    "`{}` selects {} devices on host {host_name} ({}); the VM gets only the first",
+                                    sel.source,
+                                    matches.len(),
+                                    listed(&matches)
+                                ),
+                            )
+                            .with_label("several devices match")
+                            .with_help("narrow `name_regex`, `class_id` or `vendor_id` so that one device matches, or pass `pci_devices[*].id`"),
+                        );
+                    }
+                    matches.first().copied().into_iter().collect()
+                }
+                Pick::Nth(n) => matches.get(n).copied().into_iter().collect(),
+                Pick::All => matches.clone(),
+            };
+            if chosen.is_empty() {
+                diags.push(
+                    Diagnostic::new(
+                        codes::SELECTION,
+                        Severity::Error,
+                        dev.span,
+                        format!(
+                            "`{}` selects {} on host {host_name}, so the VM gets no device here",
+                            sel.source,
+                            if matches.is_empty() { "no device".to_string() } else { format!("only {} device(s)", matches.len()) }
+                        ),
+                    )
+                    .with_label("selects nothing")
+                    .with_help("check `name_regex`, `class_id` and `vendor_id` against the host's devices (`vmlint inventory`)"),
+                );
+                out.push(dev);
+                continue;
+            }
+            for p in chosen {
+                let mut d = dev.clone();
+                d.index = i64::try_from(out.len()).unwrap_or(i64::MAX);
+                d.address = p
+                    .address
+                    .as_ref()
+                    .map(|a| super::Spanned::new(a.value, dev.span));
+                out.push(d);
+            }
+        }
+        vm.passthrough = out;
+        diags
     }
 
     /// The part of the estate a VM belongs to, for `--shard`: its host's
@@ -166,4 +282,43 @@ fn unknown<'a>(
     .with_label(format!("unknown {what}"))
     .with_help("host descriptors (`kind: host`) are found among the checked paths and in the `hosts` folders of .vmlint.yaml")
     .with_key(name.to_string())
+}
+
+/// The devices of a host a selector matches, in the host's order, or the
+/// VL002 of a `name_regex` that does not compile.
+fn select<'h>(host: &'h Host, sel: &Selector) -> (Vec<&'h super::HostPci>, Option<Diagnostic>) {
+    let re = match &sel.name_regex {
+        Some(r) => match regex::RegexBuilder::new(&r.value)
+            .size_limit(1 << 20)
+            .build()
+        {
+            Ok(re) => Some(re),
+            Err(e) => {
+                let d = Diagnostic::new(
+                    codes::SCHEMA,
+                    Severity::Error,
+                    r.span,
+                    format!("`name_regex` of `{}` does not compile: {e}", sel.source),
+                )
+                .with_label("not a regular expression");
+                return (Vec::new(), Some(d));
+            }
+        },
+        None => None,
+    };
+    let hits = host
+        .pci
+        .iter()
+        .filter(|p| {
+            re.as_ref()
+                .is_none_or(|re| re.is_match(p.name.as_ref().map_or("", |n| n.value.as_str())))
+                && sel
+                    .class_id
+                    .is_none_or(|c| p.class.as_ref().is_some_and(|k| k.value == c))
+                && sel
+                    .vendor_id
+                    .is_none_or(|v| p.vendor_id.as_ref().is_some_and(|k| k.value == v))
+        })
+        .collect();
+    (hits, None)
 }

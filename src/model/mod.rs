@@ -4,9 +4,17 @@
 //! Loaders (`vmx`, `yaml`, `esxcli`) build it; `inventory` links VMs to
 //! hosts; the rule language reads it through the field table in `schema`.
 
+pub mod ansible;
 pub mod esxcli;
+pub mod hcl;
+pub mod iac;
 pub mod inventory;
+pub mod node;
+pub mod ovf;
+pub mod packer;
 pub mod pci;
+pub mod terraform;
+pub mod tfplan;
 pub mod version;
 pub mod vmx;
 pub mod vsphere;
@@ -36,6 +44,44 @@ pub enum Format {
     Yaml,
     /// A vCenter dump (`govc vm.info -json`, the JSON API).
     Vsphere,
+    /// A `resource "vsphere_virtual_machine"` of a `.tf` file.
+    Terraform,
+    /// A `vsphere_virtual_machine` of `terraform show -json` output.
+    TerraformPlan,
+    /// A `vmware_guest` task of a playbook or role.
+    Ansible,
+    /// A `vsphere-iso` or `vsphere-clone` source of a Packer template.
+    Packer,
+    /// An OVF descriptor's virtual system.
+    Ovf,
+}
+
+impl Format {
+    /// Every format's name, in the order of the enum.
+    pub const NAMES: &[&str] = &[
+        "vmx",
+        "yaml",
+        "vsphere",
+        "terraform",
+        "terraform-plan",
+        "ansible",
+        "packer",
+        "ovf",
+    ];
+
+    /// The name rules compare `vm.format` with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Vmx => "vmx",
+            Format::Yaml => "yaml",
+            Format::Vsphere => "vsphere",
+            Format::Terraform => "terraform",
+            Format::TerraformPlan => "terraform-plan",
+            Format::Ansible => "ansible",
+            Format::Packer => "packer",
+            Format::Ovf => "ovf",
+        }
+    }
 }
 
 /// Where a VM says it runs.
@@ -67,6 +113,35 @@ pub struct Device {
     /// An address was written (`.id`, `address:`), even one that does not
     /// parse: the device is still static, its address unknown.
     pub id_given: Option<Span>,
+    /// A device chosen on the host by what it is (Terraform's
+    /// `data "vsphere_host_pci_device"`), resolved once the host is known.
+    pub selector: Option<Box<Selector>>,
+}
+
+/// What Terraform's `data "vsphere_host_pci_device"` asks of the host's
+/// devices: every criterion given must hold (the provider matches
+/// `name_regex`, then `class_id`, then `vendor_id`).
+#[derive(Clone, Debug)]
+pub struct Selector {
+    /// `data.vsphere_host_pci_device.gpu`, for messages.
+    pub source: String,
+    pub name_regex: Option<Spanned<String>>,
+    pub vendor_id: Option<i64>,
+    pub class_id: Option<i64>,
+    /// The host its `host_id` names, when that is known.
+    pub host: Option<Spanned<String>>,
+    pub pick: Pick,
+}
+
+/// Which of the devices a selector matches the VM gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// `.id`: the provider's first match.
+    First,
+    /// `.pci_devices[N].id`.
+    Nth(usize),
+    /// `.pci_devices[*].id` or a `for` over them: every match.
+    All,
 }
 
 impl Device {
@@ -82,6 +157,7 @@ impl Device {
             vgpu: None,
             pf_id: None,
             id_given: None,
+            selector: None,
         }
     }
 

@@ -149,6 +149,21 @@ pub fn parse(file: FileId, shared: Arc<str>) -> VmxFile {
     out
 }
 
+/// The raw `.vmx` keys another format carries (Terraform's `extra_config`,
+/// Ansible's `advanced_settings`, ...), indexed as a parsed file's are, so
+/// that the `.vmx` reader reads them as it reads a file.
+pub fn from_raw(raw: Raw) -> VmxFile {
+    let mut out = VmxFile {
+        raw,
+        ..VmxFile::default()
+    };
+    for (i, e) in out.raw.entries.iter().enumerate() {
+        let h = key_hash(out.raw.key(e));
+        out.index.insert(h, u32::try_from(i).unwrap_or(u32::MAX));
+    }
+    out
+}
+
 /// The entries, comments and problems of each line.
 fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
     let mut offset = 0usize;

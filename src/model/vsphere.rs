@@ -13,30 +13,12 @@
 //! from a passthrough-capable device, never off; what the dump does not say
 //! (boot device, coredump) stays unknown.
 
+use super::node::{boolean, id, int, items, member, path, text};
 use super::{
     Device, Format, Host, HostPci, PciAddr, Placement, Spanned, Version, Vm, class_name_of, pci,
 };
 use crate::source::FileId;
-use crate::yaml_tree::{Node, NodeKind};
-
-/// A member of a mapping, whatever the case of its key.
-fn member<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
-    node.as_map()?
-        .iter()
-        .find(|(k, _)| k.scalar().is_some_and(|s| s.eq_ignore_ascii_case(key)))
-        .map(|(_, v)| v)
-}
-
-fn path<'n>(node: &'n Node, keys: &[&str]) -> Option<&'n Node> {
-    keys.iter().try_fold(node, |n, k| member(n, k))
-}
-
-fn items(node: Option<&Node>) -> &[Node] {
-    match node.map(|n| &n.kind) {
-        Some(NodeKind::Seq(items)) => items,
-        _ => &[],
-    }
-}
+use crate::yaml_tree::Node;
 
 /// Whether a document is a dump of hosts: `HostSystems`, or host objects.
 pub fn is_hosts(doc: &Node) -> bool {
@@ -56,25 +38,6 @@ pub fn hosts(file: FileId, doc: &Node) -> Vec<Host> {
         None => items(Some(doc)).iter().filter(|n| host_like(n)).collect(),
     };
     list.into_iter().map(|n| host(file, n)).collect()
-}
-
-/// An id as the API writes it: a signed 16-bit integer, or text.
-fn id(n: Option<&Node>) -> Option<Spanned<i64>> {
-    let n = n?;
-    let s = n.scalar()?;
-    let v = match s.parse::<i64>() {
-        Ok(v) if (-32768..0).contains(&v) => v + 65536,
-        Ok(v) => v,
-        Err(_) => i64::from(pci::parse_id(s)?),
-    };
-    Some(Spanned::new(v, n.span))
-}
-
-fn text(n: Option<&Node>) -> Option<Spanned<String>> {
-    let n = n?;
-    n.scalar()
-        .filter(|s| !s.is_empty())
-        .map(|s| Spanned::new(s.to_string(), n.span))
 }
 
 fn host(file: FileId, n: &Node) -> Host {
@@ -165,20 +128,6 @@ pub fn vms(file: FileId, doc: &Node) -> Vec<Vm> {
         None => items(Some(doc)).iter().filter(|n| vm_like(n)).collect(),
     };
     list.into_iter().map(|n| vm(file, n)).collect()
-}
-
-fn int(n: Option<&Node>) -> Option<Spanned<i64>> {
-    let n = n?;
-    n.scalar()?.parse().ok().map(|v| Spanned::new(v, n.span))
-}
-
-fn boolean(n: Option<&Node>) -> Option<Spanned<bool>> {
-    let n = n?;
-    match n.scalar()? {
-        "true" => Some(Spanned::new(true, n.span)),
-        "false" => Some(Spanned::new(false, n.span)),
-        _ => None,
-    }
 }
 
 fn vm(file: FileId, n: &Node) -> Vm {

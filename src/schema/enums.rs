@@ -43,7 +43,7 @@ impl Enum {
                 "encryption",
                 "accelerator",
             ],
-            Enum::Format => &["vmx", "yaml", "vsphere"],
+            Enum::Format => crate::model::Format::NAMES,
         }
     }
 

@@ -27,16 +27,9 @@ pub static FIELDS: &[FieldDef] = &[
         Ty::Enum(Enum::Format),
         vmx [],
         yaml "",
-        "`vmx`, `yaml` or `vsphere` (a vCenter dump)",
+        "the file format the VM was read from: `vmx`, `yaml`, `vsphere` (a vCenter dump), `terraform`, `terraform-plan`, `ansible`, `packer` or `ovf`",
         |r, c| match r {
-            Record::Vm(_, vm) => text(
-                match vm.format {
-                    crate::model::Format::Vmx => "vmx",
-                    crate::model::Format::Yaml => "yaml",
-                    crate::model::Format::Vsphere => "vsphere",
-                },
-                vm.span
-            ),
+            Record::Vm(_, vm) => text(vm.format.name(), vm.span),
             _ => Val::null(),
         }
     ),
