@@ -54,7 +54,7 @@ impl FileFormat {
     /// Whether the name alone says the file is one vmlint reads, so that a
     /// file that cannot be read is worth a word.
     pub fn by_name(self) -> bool {
-        !matches!(self, FileFormat::Yaml(None) | FileFormat::Terraform)
+        !matches!(self, FileFormat::Yaml(None))
     }
 }
 

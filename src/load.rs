@@ -320,8 +320,8 @@ fn load_yaml(
         }
     }
     // syntax errors in a file that is not ours are not ours to report (one
-    // that names vSphere objects is)
-    if default.is_some() || any || vsphere {
+    // that names vSphere objects, a plan or the modules vmlint reads is)
+    if default.is_some() || any || ours {
         out.diags.extend(parsed.diagnostics);
         out.diags.extend(diags);
         let tokens = comment_tokens(&parsed.comments);

@@ -1,7 +1,12 @@
 //! vmlint's integration tests: one binary, one module per concern. Each
 //! module runs the real `vmlint` binary on the bundled fixtures or on
 //! temporary trees.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod util;
 
@@ -11,6 +16,7 @@ mod fixtures;
 mod formats;
 mod gate;
 mod hostile;
+mod iac;
 mod language;
 mod properties;
 mod shard;

@@ -243,12 +243,16 @@ impl<'a> Eval<'_, 'a> {
             Kind::Field(base, i) => {
                 let b = self.eval(base);
                 match (&b.v, FIELDS.get(*i)) {
-                    (Value::Record(r), Some(f)) => (f.get)(*r, self.ctx),
+                    (Value::Record(r), Some(f)) => match r.unknown(f.on, f.name) {
+                        Some(at) => Val::unknown(at),
+                        None => (f.get)(*r, self.ctx),
+                    },
                     // a field of a missing record is missing at the same place
                     _ => Val {
                         v: Value::Null,
                         span: b.span,
                         missing: b.span.is_some(),
+                        unknown: false,
                     },
                 }
             }
@@ -430,6 +434,7 @@ fn share<'a>(v: &'a Val<'static>) -> Val<'a> {
             v: Value::Str(Cow::Borrowed(s.as_ref())),
             span: v.span,
             missing: v.missing,
+            unknown: v.unknown,
         },
         _ => v.clone(),
     }

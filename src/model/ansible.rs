@@ -209,12 +209,16 @@ fn placement(args: &Node) -> Placement {
 
 fn guest(file: FileId, text: &Arc<str>, task: &Node, args: &Node, out: &mut Read) -> Option<Vm> {
     let mut pairs = Vec::new();
+    let mut unknown_keys = Vec::new();
     for kv in items(member(args, "advanced_settings")) {
         let (Some(k), Some(v)) = (member(kv, "key"), member(kv, "value")) else {
             continue;
         };
         if unknown_why(v).is_some() {
             note_unknown(Some(v), "an advanced setting", out);
+            if let Some(key) = scalar(k) {
+                unknown_keys.push((key.to_string(), v.span));
+            }
             continue;
         }
         if let (Some(key), Some(value)) = (scalar(k), scalar(v)) {
@@ -229,10 +233,31 @@ fn guest(file: FileId, text: &Arc<str>, task: &Node, args: &Node, out: &mut Read
     let (vm, diags) = iac::vm_with_keys(file, text, task.span, Format::Ansible, pairs);
     out.diags.extend(diags);
     let mut vm = vm?;
+    for (key, at) in unknown_keys {
+        iac::mark_unknown_key(&mut vm, &key, at);
+    }
+    use crate::schema::types::RecordType::{HotAdd, Vm as V};
+    let hw = member(args, "hardware");
+    for (key, on, field) in [
+        ("memory_mb", V, "memory_mb"),
+        ("mem_reservation", V, "memory_reservation_mb"),
+        ("memory_reservation", V, "memory_reservation_mb"),
+        ("memory_reservation_lock", V, "memory_reservation_all"),
+        ("version", V, "hardware_version"),
+        ("boot_firmware", V, "firmware"),
+        ("hotadd_cpu", HotAdd, "cpu"),
+        ("hotadd_memory", HotAdd, "memory"),
+    ] {
+        if let Some(n) = hw
+            .and_then(|h| member(h, key))
+            .filter(|n| unknown_why(n).is_some())
+        {
+            iac::mark_unknown(&mut vm, on, field, n.span);
+        }
+    }
     note_unknown(member(args, "name"), "the VM's name", out);
     vm.name = known(member(args, "name")).or_else(|| known(member(task, "name")));
     vm.placement = placement(args);
-    let hw = member(args, "hardware");
     let int = |key: &str, out: &mut Read| -> Option<Spanned<i64>> {
         let n = hw.and_then(|h| member(h, key))?;
         note_unknown(Some(n), &format!("`hardware.{key}`"), out);

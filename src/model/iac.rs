@@ -7,6 +7,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::model::{Device, Format, PciAddr, Raw, RawEntry, Spanned, Vm, pci, vmx};
+use crate::schema::types::RecordType;
 use crate::source::{FileId, Span};
 use std::sync::Arc;
 
@@ -136,4 +137,18 @@ pub fn pci_id(text: &str, hex_default: bool) -> Option<i64> {
 pub fn push_device(vm: &mut Vm, dev: Device) {
     vm.passthrough_span.get_or_insert(dev.span);
     vm.passthrough.push(dev);
+}
+
+/// Marks a field of a VM as set to a value not known statically, so that
+/// no rule reads it as absent (an absent reservation reserves nothing; an
+/// unknown one may reserve everything).
+pub fn mark_unknown(vm: &mut Vm, on: RecordType, field: &'static str, at: Span) {
+    vm.unknown.push((on, field, at));
+}
+
+/// Marks the field a raw `.vmx` key sets, when its value is not known.
+pub fn mark_unknown_key(vm: &mut Vm, key: &str, at: Span) {
+    if let Some((on, field)) = crate::schema::fields::field_of_vmx_key(key) {
+        vm.unknown.push((on, field, at));
+    }
 }

@@ -247,6 +247,9 @@ pub struct Vm {
     pub hot_add_cpu: Option<Spanned<bool>>,
     pub hot_add_memory: Option<Spanned<bool>>,
     pub raw: Raw,
+    /// Fields set to values not known statically (infrastructure code):
+    /// their record, their name, and where they are set.
+    pub unknown: Vec<(crate::schema::types::RecordType, &'static str, Span)>,
 }
 
 impl Vm {
@@ -275,6 +278,7 @@ impl Vm {
             hot_add_cpu: None,
             hot_add_memory: None,
             raw: Raw::default(),
+            unknown: Vec::new(),
         }
     }
 

@@ -19,6 +19,35 @@ use std::sync::Arc;
 
 /// Most XML nodes one descriptor may have (real ones have hundreds).
 const MAX_NODES: u32 = 1_000_000;
+/// Deepest element nesting read (real descriptors nest six or seven deep);
+/// checked before parsing, which recurses.
+const MAX_DEPTH: usize = 256;
+
+/// How deep elements nest, by a scan of the tags (a guard, not a parser:
+/// comments, declarations and self-closing tags do not count).
+fn depth(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while let Some(at) = b.get(i..).and_then(|r| r.iter().position(|c| *c == b'<')) {
+        i += at + 1;
+        match b.get(i) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b'!' | b'?') | None => {}
+            Some(_) => {
+                let end = b
+                    .get(i..)
+                    .and_then(|r| r.iter().position(|c| *c == b'>'))
+                    .map_or(b.len(), |e| i + e);
+                if end == 0 || b.get(end - 1) != Some(&b'/') {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                i = end;
+            }
+        }
+    }
+    max
+}
 
 #[derive(Default)]
 pub struct Read {
@@ -36,6 +65,18 @@ fn parse(text: &str) -> Result<Document<'_>, roxmltree::Error> {
 
 pub fn read(file: FileId, text: &Arc<str>) -> Read {
     let mut out = Read::default();
+    if depth(text) > MAX_DEPTH {
+        out.diags.push(
+            Diagnostic::new(
+                codes::PARSE,
+                Severity::Error,
+                Span::file_start(file),
+                format!("this OVF descriptor nests elements more than {MAX_DEPTH} levels deep, so it was not read"),
+            )
+            .with_label("too deep"),
+        );
+        return out;
+    }
     let doc = match parse(text) {
         Ok(d) => d,
         Err(e) => {
@@ -272,6 +313,9 @@ fn offset_of(text: &str, row: usize, col: usize) -> usize {
 
 /// The comments of a descriptor (`<!-- -->`), for directives.
 pub fn comments(file: FileId, text: &str) -> Vec<CommentToken> {
+    if depth(text) > MAX_DEPTH {
+        return Vec::new();
+    }
     let Ok(doc) = parse(text) else {
         return Vec::new();
     };

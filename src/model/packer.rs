@@ -12,6 +12,7 @@ use super::hcl::{Read, Reader, Value, blocks, label, parse_all, scope_of, span_o
 use super::iac::{self, KeyValue};
 use super::node::{self, boolean, int, items, member, scalar};
 use super::{Format, Placement, Spanned, Vm};
+use crate::schema::types::RecordType;
 use crate::source::{FileId, Span};
 use crate::yaml_tree::Node;
 use hcl_edit::structure::Body;
@@ -19,6 +20,18 @@ use std::path::Path;
 use std::sync::Arc;
 
 const BUILDERS: [&str; 2] = ["vsphere-iso", "vsphere-clone"];
+
+/// The settings that set fields, in both syntaxes, for unknown values.
+const FIELDS: &[(&str, RecordType, &str)] = &[
+    ("vm_name", RecordType::Vm, "name"),
+    ("RAM", RecordType::Vm, "memory_mb"),
+    ("RAM_reservation", RecordType::Vm, "memory_reservation_mb"),
+    ("RAM_reserve_all", RecordType::Vm, "memory_reservation_all"),
+    ("vm_version", RecordType::Vm, "hardware_version"),
+    ("firmware", RecordType::Vm, "firmware"),
+    ("CPU_hot_plug", RecordType::HotAdd, "cpu"),
+    ("RAM_hot_plug", RecordType::HotAdd, "memory"),
+];
 
 /// The other files of a template's folder: `*.pkr.hcl` siblings, then
 /// `*.pkrvars.hcl` and `*.auto.pkrvars.hcl` (later files win).
@@ -68,6 +81,14 @@ fn source(r: &Reader<'_>, src: &hcl_edit::structure::Block, out: &mut Read) -> O
     let (vm, diags) = iac::vm_with_keys(r.file, r.text, span, Format::Packer, pairs);
     out.diags.extend(diags);
     let mut vm = vm?;
+    for (key, at) in std::mem::take(&mut out.unknown_keys) {
+        iac::mark_unknown_key(&mut vm, &key, at);
+    }
+    for (attr, on, field) in FIELDS {
+        if let Some(at) = r.unknown_at(b, attr) {
+            iac::mark_unknown(&mut vm, *on, field, at);
+        }
+    }
     let w = format!("`{who}`");
     vm.name = r
         .str(b, "vm_name", &w, out)
@@ -179,6 +200,9 @@ pub fn read_json(file: FileId, text: &Arc<str>, doc: &Node) -> Read {
             .unwrap_or(&[])
         {
             if templated(Some(v)) {
+                if let Some(k) = k.scalar() {
+                    out.unknown_keys.push((k.to_string(), v.span));
+                }
                 out.unknowns.push((
                     v.span,
                     "a configuration parameter is not known statically: a template value".into(),
@@ -197,6 +221,14 @@ pub fn read_json(file: FileId, text: &Arc<str>, doc: &Node) -> Read {
         let (vm, d) = iac::vm_with_keys(file, text, bld.span, Format::Packer, pairs);
         out.diags.extend(d);
         let Some(mut vm) = vm else { continue };
+        for (key, at) in std::mem::take(&mut out.unknown_keys) {
+            iac::mark_unknown_key(&mut vm, &key, at);
+        }
+        for (attr, on, field) in FIELDS {
+            if let Some(n) = member(bld, attr).filter(|n| templated(Some(n))) {
+                iac::mark_unknown(&mut vm, *on, field, n.span);
+            }
+        }
         let get = |key: &str, out: &mut Read| -> Option<&Node> {
             let n = member(bld, key)?;
             if templated(Some(n)) {

@@ -132,6 +132,28 @@ impl Module<'_> {
         let (vm, diags) = iac::vm_with_keys(file, self.text, span, Format::Terraform, pairs);
         out.diags.extend(diags);
         let mut vm = vm?;
+        for (key, at) in std::mem::take(&mut out.unknown_keys) {
+            iac::mark_unknown_key(&mut vm, &key, at);
+        }
+        use crate::schema::types::RecordType::{HotAdd, Vm as V};
+        for (attr, on, field) in [
+            ("name", V, "name"),
+            ("memory", V, "memory_mb"),
+            ("memory_reservation", V, "memory_reservation_mb"),
+            (
+                "memory_reservation_locked_to_max",
+                V,
+                "memory_reservation_all",
+            ),
+            ("hardware_version", V, "hardware_version"),
+            ("firmware", V, "firmware"),
+            ("cpu_hot_add_enabled", HotAdd, "cpu"),
+            ("memory_hot_add_enabled", HotAdd, "memory"),
+        ] {
+            if let Some(at) = self.unknown_at(body, attr) {
+                iac::mark_unknown(&mut vm, on, field, at);
+            }
+        }
         let who = format!("`{address}`");
         vm.name = self
             .str(body, "name", &who, out)

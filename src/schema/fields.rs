@@ -45,6 +45,15 @@ pub fn vmx_keys(on: RecordType, name: &str) -> &'static [&'static str] {
         .map_or(&[], |f| f.vmx)
 }
 
+/// The field a raw `.vmx` key sets (`pciPassthru.use64bitMMIO` is
+/// `mmio64.enabled`), for a key whose value is not known statically.
+pub fn field_of_vmx_key(key: &str) -> Option<(RecordType, &'static str)> {
+    FIELDS
+        .iter()
+        .find(|f| f.vmx.iter().any(|k| k.eq_ignore_ascii_case(key)))
+        .map(|f| (f.on, f.name))
+}
+
 /// The YAML keys of a record, as the table declares them, and the keys a
 /// loader reads besides (placement, `kind`): what a YAML descriptor of it
 /// may hold.

@@ -226,9 +226,9 @@ pub static FUNCTIONS: &[FuncDef] = &[
         params: &[Ty::Any, Ty::Any],
         ret: Ty::Any,
         regex_arg: None,
-        doc: "the value, or the fallback when it is missing: `default(vm.memory_reservation_all, false)` says what a missing key means; the result still points at the key (its parent, labelled missing)",
+        doc: "the value, or the fallback when it is missing: `default(vm.memory_reservation_all, false)` says what a missing key means; the result still points at the key (its parent, labelled missing). A key that is set to a value not known statically (a Terraform module input, a Jinja2 template) stays unknown",
         call: |a, _| match (a.first(), a.get(1)) {
-            (Some(v), _) if !v.is_null() => v.clone(),
+            (Some(v), _) if !v.is_null() || v.unknown => v.clone(),
             (Some(v), Some(f)) => f.clone().at(v),
             _ => Val::null(),
         },

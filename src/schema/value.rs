@@ -3,6 +3,7 @@
 //! assertion can underline the text that made it fail at no extra cost.
 
 use crate::model::{Device, Host, HostPci, PciAddr, Raw, Spanned, Version, Vm};
+use crate::schema::types::RecordType;
 use crate::source::Span;
 use std::borrow::Cow;
 use std::fmt;
@@ -22,6 +23,21 @@ pub enum Record<'a> {
 }
 
 impl Record<'_> {
+    /// Where a field of this record is set to a value not known
+    /// statically, if it is.
+    pub fn unknown(&self, on: RecordType, name: &str) -> Option<Span> {
+        let vm = match self {
+            Record::Vm(_, vm) | Record::Mmio64(vm) | Record::HotAdd(vm) | Record::Migration(vm) => {
+                vm
+            }
+            _ => return None,
+        };
+        vm.unknown
+            .iter()
+            .find(|(r, n, _)| *r == on && *n == name)
+            .map(|(.., at)| *at)
+    }
+
     fn same(&self, other: &Record<'_>) -> bool {
         use Record::*;
         match (self, other) {
@@ -52,6 +68,10 @@ pub struct Val<'a> {
     pub span: Option<Span>,
     /// A key that is absent: `span` is then its parent's.
     pub missing: bool,
+    /// A key that is set, to a value not known before the tool runs (a
+    /// Terraform module input, a Jinja2 template): null, and no `default`
+    /// replaces it.
+    pub unknown: bool,
 }
 
 impl<'a> Val<'a> {
@@ -60,6 +80,7 @@ impl<'a> Val<'a> {
             v,
             span,
             missing: false,
+            unknown: false,
         }
     }
 
@@ -68,6 +89,17 @@ impl<'a> Val<'a> {
             v: Value::Null,
             span: None,
             missing: false,
+            unknown: false,
+        }
+    }
+
+    /// A key whose value is not known statically.
+    pub fn unknown(span: Span) -> Val<'a> {
+        Val {
+            v: Value::Null,
+            span: Some(span),
+            missing: false,
+            unknown: true,
         }
     }
 
@@ -77,6 +109,7 @@ impl<'a> Val<'a> {
             v: Value::Null,
             span: Some(parent),
             missing: true,
+            unknown: false,
         }
     }
 
@@ -208,6 +241,7 @@ pub fn switch<'a>(v: &Option<Spanned<bool>>, parent: Span) -> Val<'a> {
             v: Value::Bool(false),
             span: Some(parent),
             missing: true,
+            unknown: false,
         },
         |s| Val::new(Value::Bool(s.value), Some(s.span)),
     )

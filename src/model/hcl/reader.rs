@@ -15,6 +15,9 @@ pub struct Read {
     pub diags: Vec<crate::diagnostic::Diagnostic>,
     /// What could not be known statically, and where.
     pub unknowns: Vec<(Span, String)>,
+    /// Raw `.vmx` keys set to values not known statically, for the VM
+    /// being read.
+    pub unknown_keys: Vec<(String, Span)>,
 }
 
 /// Typed attributes of one file's blocks, in the scope of its folder.
@@ -25,6 +28,12 @@ pub struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Where attribute `key` is set to a value not known statically.
+    pub fn unknown_at(&self, body: &Body, key: &str) -> Option<Span> {
+        let (span, v) = self.get(body, key)?;
+        v.unknown().map(|_| span)
+    }
+
     /// An attribute of a body: the span of its value and what it is.
     pub fn get(&self, body: &Body, key: &str) -> Option<(Span, Value)> {
         let a = attr(body, key)?;
@@ -109,7 +118,17 @@ impl Reader<'_> {
                             .collect();
                     }
                     Value::Unknown(why) => {
-                        self.note(out, span, &format!("`{name}` of `{who}`"), &why)
+                        self.note(out, span, &format!("`{name}` of `{who}`"), &why);
+                        // which keys it sets is not known: the switches that
+                        // read as off when absent are unknown
+                        for k in [
+                            "pciPassthru.use64bitMMIO",
+                            "pciPassthru.64bitMMIOSizeGB",
+                            "sched.mem.pin",
+                            "sched.mem.min",
+                        ] {
+                            out.unknown_keys.push((k.to_string(), span));
+                        }
                     }
                     _ => {}
                 }
@@ -130,7 +149,10 @@ impl Reader<'_> {
                 continue;
             };
             match self.scope.eval(v.expr()) {
-                Value::Unknown(why) => self.note(out, value, &format!("`{key_text}`"), &why),
+                Value::Unknown(why) => {
+                    self.note(out, value, &format!("`{key_text}`"), &why);
+                    out.unknown_keys.push((key_text, value));
+                }
                 val => {
                     if let Some(value_text) = scalar_text(&val) {
                         pairs.push(KeyValue {

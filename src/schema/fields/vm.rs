@@ -58,7 +58,8 @@ pub static FIELDS: &[FieldDef] = &[
                 None => Val {
                     v: Value::Str(Cow::Borrowed("bios")),
                     span: Some(vm.span),
-                    missing: true
+                    missing: true,
+                    unknown: false,
                 },
             },
             _ => Val::null(),
