@@ -192,7 +192,13 @@ pub fn run(
         if !ctx {
             found.extend(d);
             let ctx = FieldContext { inv };
+            let from = found.len();
             found.extend(driver::check_vm(&ctx, vi, &vm, &candidates, &plan.per_vm));
+            if let Some(address) = &vm.address {
+                for d in found.iter_mut().skip(from) {
+                    d.message.push_str(&format!(" (`{address}`)"));
+                }
+            }
         }
         keep_vms.then(|| (slim(vm, keep_raw), candidates, ctx))
     };

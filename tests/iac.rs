@@ -355,6 +355,7 @@ fn hostile_iac_files_are_diagnostics() {
         ("cyclic.tf", b"locals {\n  a = local.b\n  b = local.a\n}\nresource \"vsphere_virtual_machine\" \"c\" {\n  name = local.a\n  memory = local.b\n}\n"),
         ("deep.pkr.hcl", format!("source \"vsphere-iso\" \"x\" {{\n  RAM = {}1{}\n}}\n", "(".repeat(3000), ")".repeat(3000)).as_bytes()),
         ("plan.json", format!("{{\"format_version\": \"1.2\", \"planned_values\": {}{}}}\n", "{\"a\":".repeat(5000), "}".repeat(5000)).as_bytes()),
+        ("play.yml", b"- hosts: localhost\n  tasks:\n    - vmware_guest: { name: [\n"),
         ("ok.vmx", b"displayName = \"ok\"\nmemSize = \"4096\"\npciPassthru0.present = \"TRUE\"\npciPassthru0.id = \"0000:3b:00.0\"\n"),
     ]);
     let r = vmlint_in(t.path(), &["check", ".", "--output", "compact"]);
@@ -365,6 +366,7 @@ fn hostile_iac_files_are_diagnostics() {
         "bomb.ovf",
         "deep.pkr.hcl",
         "plan.json",
+        "play.yml",
     ] {
         assert!(
             r.stdout

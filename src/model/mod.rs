@@ -250,6 +250,9 @@ pub struct Vm {
     /// Fields set to values not known statically (infrastructure code):
     /// their record, their name, and where they are set.
     pub unknown: Vec<(crate::schema::types::RecordType, &'static str, Span)>,
+    /// Where a generated file declared the VM (a plan's resource address),
+    /// said in its findings, which point into JSON without context.
+    pub address: Option<Box<str>>,
 }
 
 impl Vm {
@@ -279,6 +282,7 @@ impl Vm {
             hot_add_memory: None,
             raw: Raw::default(),
             unknown: Vec::new(),
+            address: None,
         }
     }
 

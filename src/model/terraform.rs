@@ -167,6 +167,10 @@ impl Module<'_> {
             ));
         }
         set(&mut vm.memory_mb, self.int(body, "memory", &who, out));
+        // the provider's default memory, when none is written
+        if attr(body, "memory").is_none() && vm.memory_mb.is_none() {
+            vm.memory_mb = Some(Spanned::new(1024, span));
+        }
         set(
             &mut vm.memory_reservation_mb,
             self.int(body, "memory_reservation", &who, out),

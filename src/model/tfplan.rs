@@ -4,7 +4,7 @@
 //! already resolved. A host or cluster is named by its managed object
 //! reference (`host-12`); the data sources of the plan's state turn it back
 //! into the name the host facts use. Spans point at the values in the JSON,
-//! and the VM's name carries the resource address.
+//! and each finding names the resource address.
 
 use super::iac::{self, KeyValue};
 use super::node::{self, boolean, int, items, member, path, scalar};
@@ -127,10 +127,8 @@ fn vm(
         return (None, diags);
     };
     let name = text_of(member(v, "name"));
-    vm.name = Some(match name {
-        Some(n) => Spanned::new(format!("{} ({address})", n.value), n.span),
-        None => Spanned::new(address.to_string(), v.span),
-    });
+    vm.name = Some(name.unwrap_or_else(|| Spanned::new(address.to_string(), v.span)));
+    vm.address = Some(address.into());
     let set_int = |f: &mut Option<Spanned<i64>>, key: &str| {
         if let Some(x) = int(member(v, key)) {
             *f = Some(x);
