@@ -131,8 +131,12 @@ fn norm(key: &str) -> String {
         .collect()
 }
 
-/// A `--formatter=keyvalue` line, `PCIDevice.PassthruCapable.boolean=true`.
+/// A `--formatter=keyvalue` line, `PCIDevice.PassthruCapable.boolean=true`,
+/// or a `--formatter=xml` one, `<field name="Passthru Capable"><boolean>true</boolean></field>`.
 fn keyvalue(line: &str) -> Option<(&str, &str, usize)> {
+    if let Some(x) = xml_field(line) {
+        return Some(x);
+    }
     let (left, value) = line.split_once('=')?;
     let parts: Vec<&str> = left.trim().split('.').collect();
     let field = match parts.as_slice() {
@@ -141,6 +145,23 @@ fn keyvalue(line: &str) -> Option<(&str, &str, usize)> {
         _ => return None,
     };
     (!field.is_empty() && !left.contains(' ')).then_some((field, value.trim(), left.len() + 1))
+}
+
+/// `<field name="Address"><string>0000:3b:00.0</string></field>`: the
+/// name, the value and the value's offset in the line.
+fn xml_field(line: &str) -> Option<(&str, &str, usize)> {
+    let lead = line.len() - line.trim_start().len();
+    let rest = line.get(lead..)?.strip_prefix("<field name=\"")?;
+    let (name, after) = rest.split_once('"')?;
+    // `><string>` : past the field's `>` and the value's opening tag
+    let open = after.find('>')? + 1;
+    let inner = after.get(open..)?;
+    let vstart = inner.find('>')? + 1;
+    let value_and_rest = inner.get(vstart..)?;
+    let vend = value_and_rest.find("</")?;
+    let value = value_and_rest.get(..vend)?;
+    let at = line.len() - value_and_rest.len();
+    Some((name, value.trim(), at))
 }
 
 /// A `Key: value` line (or its keyvalue form): the key as [`norm`] spells
@@ -162,7 +183,7 @@ fn key_value(line: &str) -> Option<(String, &str, usize)> {
 /// The first line of a record in the text form: a device's address, a
 /// disk's name, alone and not indented.
 fn record_head(line: &str) -> bool {
-    !line.starts_with([' ', '\t']) && !line.trim().is_empty() && keyvalue(line).is_none()
+    !line.starts_with([' ', '\t', '<']) && !line.trim().is_empty() && keyvalue(line).is_none()
 }
 
 /// Reads one capture into a host. `stem` names the host when nothing in
