@@ -18,6 +18,8 @@ pub enum FileFormat {
     Yaml(Option<&'static str>),
     /// What one host printed for esxcli commands (`*.esxcli`, `*.esxcli.txt`).
     Esxcli,
+    /// A text file (`*.txt`): read as an esxcli capture when it is one.
+    Text,
     /// Terraform (`*.tf`): read when it declares a `vsphere_virtual_machine`.
     Terraform,
     /// A Packer HCL2 template (`*.pkr.hcl`).
@@ -31,7 +33,7 @@ impl FileFormat {
         match self {
             FileFormat::Vmx => FileKind::Vmx,
             FileFormat::Yaml(_) => FileKind::Yaml,
-            FileFormat::Esxcli => FileKind::Esxcli,
+            FileFormat::Esxcli | FileFormat::Text => FileKind::Esxcli,
             FileFormat::Terraform | FileFormat::Packer => FileKind::Hcl,
             FileFormat::Ovf => FileKind::Xml,
         }
@@ -44,7 +46,7 @@ impl FileFormat {
             FileFormat::Vmx => Some("vmx"),
             FileFormat::Yaml(Some(_)) => Some("yaml"),
             FileFormat::Yaml(None) => None,
-            FileFormat::Esxcli => Some("esxcli"),
+            FileFormat::Esxcli | FileFormat::Text => Some("esxcli"),
             FileFormat::Terraform => Some("terraform"),
             FileFormat::Packer => Some("packer"),
             FileFormat::Ovf => Some("ovf"),
@@ -54,7 +56,7 @@ impl FileFormat {
     /// Whether the name alone says the file is one vmlint reads, so that a
     /// file that cannot be read is worth a word.
     pub fn by_name(self) -> bool {
-        !matches!(self, FileFormat::Yaml(None))
+        !matches!(self, FileFormat::Yaml(None) | FileFormat::Text)
     }
 }
 
@@ -69,6 +71,9 @@ pub fn classify(path: &Path) -> Option<FileFormat> {
     }
     if name.ends_with(".tf") {
         return Some(FileFormat::Terraform);
+    }
+    if name.ends_with(".txt") {
+        return Some(FileFormat::Text);
     }
     if name.ends_with(".pkr.hcl") {
         return Some(FileFormat::Packer);

@@ -44,6 +44,9 @@ pub struct Request {
     pub inventory: bool,
 }
 
+/// What vmlint reads, for the notes that say a path held nothing.
+pub const READS: &str = "vmlint reads .vmx files, *.vm.yaml and *.host.yaml, YAML with `kind: vm|host`, esxcli captures, govc and vSphere JSON, and the Terraform, plan, Ansible, Packer and OVF files that declare vSphere VMs";
+
 /// What a long run reports as it goes (a progress bar, or nothing).
 pub trait Progress: Sync {
     fn start(&self, _files: usize) {}
@@ -85,7 +88,7 @@ pub fn run(
 ) -> Outcome {
     let cfg = &settings.config;
     let plan = driver::Plan::new(rules);
-    let (mut diags, jobs, notes, partial, inventory_files) =
+    let (mut diags, jobs, mut notes, partial, inventory_files) =
         plan_jobs(sources, cfg, &plan, &request);
     let files_total = jobs.iter().filter(|j| !j.2).count() + usize::from(request.stdin.is_some());
     progress.start(files_total);
@@ -99,7 +102,10 @@ pub fn run(
     let (first, vm_files): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|(_, d, _)| {
         matches!(
             d,
-            FileFormat::Yaml(None) | FileFormat::Yaml(Some("host")) | FileFormat::Esxcli
+            FileFormat::Yaml(None)
+                | FileFormat::Yaml(Some("host"))
+                | FileFormat::Esxcli
+                | FileFormat::Text
         )
     });
     // a host's raw keys are a copy of its whole file: kept only for rules that
@@ -311,6 +317,12 @@ pub fn run(
     }
     crate::ruleset::regrade(&mut diags, cfg);
     diagnostic::sort(&mut diags, sources);
+    // files were found, but none held a VM or a host: never a silent green
+    if checked.files == 0 && diags.is_empty() && notes.is_empty() && !request.paths.is_empty() {
+        notes.push(format!(
+            "no VM or host was found in what was named, so nothing was checked ({READS})"
+        ));
+    }
     Outcome {
         diagnostics: diags,
         files_checked: checked.files,
@@ -380,7 +392,7 @@ fn plan_jobs(
         notes.push(if *excluded {
             format!("every descriptor file in `{name}` is excluded by `exclude` in .vmlint.yaml, so nothing there was checked")
         } else {
-            format!("`{name}` holds no descriptor file (.vmx, *.vm.yaml, *.host.yaml, or YAML with `kind: vm|host`), so nothing there was checked")
+            format!("`{name}` holds no descriptor file, so nothing there was checked ({READS})")
         });
     }
     // input kinds turned off in .vmlint.yaml are not read

@@ -86,6 +86,12 @@ pub fn load_bytes(
         FileFormat::Vmx => load_vmx(sources, path, bytes, cfg.max_file_size, &mut out),
         FileFormat::Yaml(default) => load_yaml(sources, path, default, bytes, cfg, &mut out),
         FileFormat::Esxcli => load_esxcli(sources, path, bytes, &mut out),
+        // a text file is a capture when its content says so
+        FileFormat::Text => {
+            if crate::model::esxcli::is_capture(&String::from_utf8_lossy(bytes)) {
+                load_esxcli(sources, path, bytes, &mut out);
+            }
+        }
         FileFormat::Terraform => load_terraform(sources, path, bytes, cfg, &mut out),
         FileFormat::Packer => load_packer(sources, path, bytes, cfg, &mut out),
         FileFormat::Ovf => load_ovf(sources, path, bytes, &mut out),
@@ -338,6 +344,7 @@ fn load_esxcli(sources: &SourceMap, path: &Path, bytes: &[u8], out: &mut Loaded)
     let stem = name
         .strip_suffix(".esxcli.txt")
         .or_else(|| name.strip_suffix(".esxcli"))
+        .or_else(|| name.strip_suffix(".txt"))
         .unwrap_or(name);
     out.hosts
         .extend(crate::model::esxcli::read(id, &text, stem, &mut out.diags));

@@ -295,3 +295,37 @@ fn hostile_vsphere_dumps_are_diagnostics() {
         r.stdout
     );
 }
+
+#[test]
+fn a_txt_capture_is_found_by_its_content_and_other_text_is_left_alone() {
+    let capture = fixture("esx-cap-01.esxcli");
+    let t = tree(&[
+        ("hosts/esx-cap-01.txt", &capture),
+        ("hosts/notes.txt", b"rack 12, row C: the GPU hosts\n"),
+        (
+            "vms/kiosk.vm.yaml",
+            b"kind: vm\nname: kiosk\nhost: esx-cap-01\nhardware_version: 19\nmemory_mb: 4096\nmemory_reservation: all\npassthrough:\n  - address: \"0000:00:14.0\"\n",
+        ),
+    ]);
+    let r = vmlint_in(t.path(), &["check", ".", "--output", "compact"]);
+    assert_eq!(
+        r.stdout.lines().collect::<Vec<_>>(),
+        [
+            "vms/kiosk.vm.yaml:8:14: error[PT004] 0000:00:14.0 is a USB controller, and host esx-cap-01 boots from usb"
+        ],
+        "{}",
+        r.stderr
+    );
+    let t = tree(&[
+        ("notes.txt", b"nothing here\n"),
+        ("providers.tf", b"terraform {\n}\n"),
+    ]);
+    let r = vmlint_in(t.path(), &["check", "."]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("no VM or host was found in what was named, so nothing was checked"),
+        "{}",
+        r.stderr
+    );
+}

@@ -216,7 +216,10 @@ fn table(hosts: &[Value], vms: &[Value], problems: usize) -> String {
         );
     }
     if hosts.is_empty() && vms.is_empty() {
-        out.push_str("no host or VM found: hosts and VMs are read from .vmx, *.vm.yaml, *.host.yaml, YAML with `kind: vm|host`, *.esxcli and vCenter JSON files, and the `hosts:` folders of .vmlint.yaml\n");
+        out.push_str(&format!(
+            "no host or VM found ({}, and the `hosts:` folders of .vmlint.yaml)\n",
+            crate::engine::READS
+        ));
     }
     if problems > 0 {
         let _ = writeln!(

@@ -330,6 +330,8 @@ fn expected_codes(files: &[PathBuf]) -> BTreeSet<String> {
 fn describes_host(path: &Path, d: FileFormat) -> bool {
     match d {
         FileFormat::Esxcli => true,
+        FileFormat::Text => std::fs::read(path)
+            .is_ok_and(|b| crate::model::esxcli::is_capture(&String::from_utf8_lossy(&b))),
         FileFormat::Yaml(Some(kind)) => kind == "host",
         FileFormat::Yaml(None) => std::fs::read(path).is_ok_and(|b| {
             let t = String::from_utf8_lossy(&b);

@@ -186,6 +186,13 @@ fn record_head(line: &str) -> bool {
     !line.starts_with([' ', '\t', '<']) && !line.trim().is_empty() && keyvalue(line).is_none()
 }
 
+/// Whether a text (a `.txt` file) is an esxcli capture: it holds an
+/// `esxcli ...` command line of a command vmlint reads, or output that
+/// can only be esxcli's (`Passthru Capable:` lines).
+pub fn is_capture(text: &str) -> bool {
+    sections(text).iter().any(|s| !s.command.is_empty())
+}
+
 /// Reads one capture into a host. `stem` names the host when nothing in
 /// the capture does.
 pub fn read(file: FileId, text: &str, stem: &str, diags: &mut Vec<Diagnostic>) -> Option<Host> {
