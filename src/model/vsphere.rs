@@ -18,11 +18,64 @@ use super::{
     Device, Format, Host, HostPci, PciAddr, Placement, Spanned, Version, Vm, class_name_of, pci,
 };
 use crate::source::FileId;
-use crate::yaml_tree::Node;
+use crate::yaml_tree::{Node, NodeKind};
 
-/// Whether a document is a dump of hosts: `HostSystems`, or host objects.
+/// Whether a document is a dump of hosts: `HostSystems`, host objects, or
+/// the property list `govc object.collect -json HOST` prints.
 pub fn is_hosts(doc: &Node) -> bool {
-    member(doc, "HostSystems").is_some() || host_like(doc) || items(Some(doc)).iter().any(host_like)
+    member(doc, "HostSystems").is_some()
+        || host_like(doc)
+        || items(Some(doc)).iter().any(host_like)
+        || collected(doc).is_some_and(|h| host_like(&h))
+}
+
+/// `govc object.collect -json HOST` prints the object as a list of its
+/// properties, `[{"name": "config.pciPassthruInfo", "op": "assign",
+/// "val": [...]}, ...]`: made back into the object (a dotted name nests),
+/// every value keeping its span.
+fn collected(doc: &Node) -> Option<Node> {
+    let props = items(Some(doc));
+    if props.is_empty()
+        || !props
+            .iter()
+            .all(|p| member(p, "Name").is_some() && member(p, "Val").is_some())
+    {
+        return None;
+    }
+    let mut root = Node {
+        kind: NodeKind::Map(Vec::new()),
+        span: doc.span,
+    };
+    for p in props {
+        let (Some(name), Some(val)) = (member(p, "Name").and_then(Node::scalar), member(p, "Val")) else {
+            continue;
+        };
+        let mut at = &mut root;
+        let parts: Vec<&str> = name.split('.').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let NodeKind::Map(entries) = &mut at.kind else { break };
+            let key = Node {
+                kind: NodeKind::Scalar { text: (*part).to_string(), plain: true },
+                span: val.span,
+            };
+            let last = i + 1 == parts.len();
+            let pos = match entries.iter().position(|(k, _)| k.scalar().is_some_and(|k| k.eq_ignore_ascii_case(part))) {
+                Some(pos) => pos,
+                None => {
+                    let v = if last {
+                        val.clone()
+                    } else {
+                        Node { kind: NodeKind::Map(Vec::new()), span: val.span }
+                    };
+                    entries.push((key, v));
+                    entries.len() - 1
+                }
+            };
+            let Some((_, next)) = entries.get_mut(pos) else { break };
+            at = next;
+        }
+    }
+    Some(root)
 }
 
 fn host_like(n: &Node) -> bool {
@@ -32,6 +85,9 @@ fn host_like(n: &Node) -> bool {
 
 /// The hosts of a dump.
 pub fn hosts(file: FileId, doc: &Node) -> Vec<Host> {
+    if let Some(h) = collected(doc) {
+        return vec![host(file, &h)];
+    }
     let list: Vec<&Node> = match member(doc, "HostSystems") {
         Some(l) => items(Some(l)).iter().collect(),
         None if host_like(doc) => vec![doc],
@@ -290,5 +346,25 @@ mod tests {
             );
             assert!(h.iommu_inferred);
         }
+    }
+
+    #[test]
+    fn object_collect_property_lists_read_as_the_host() {
+        let text = r#"[
+  {"name": "name", "op": "assign", "val": "esx-oc-01"},
+  {"name": "config.product", "op": "assign", "val": {"version": "8.0.3", "build": "24022510"}},
+  {"name": "config.pciPassthruInfo", "op": "assign", "val": [
+    {"id": "0000:3b:00.0", "passthruEnabled": true, "passthruCapable": true, "passthruActive": false}]},
+  {"name": "hardware", "op": "assign", "val": {"pciDevice": [
+    {"id": "0000:3b:00.0", "classId": 770, "vendorId": 4318, "deviceId": 8433, "deviceName": "GA100 [A100 PCIe 40GB]"}]}}
+]"#;
+        let h = parse(text);
+        assert_eq!(h.len(), 1);
+        let h = &h[0];
+        assert_eq!(h.name.as_ref().map(|n| n.value.as_str()), Some("esx-oc-01"));
+        assert_eq!(h.esxi_version.as_ref().map(|v| v.value), Version::parse("8.0.3"));
+        assert_eq!(h.pci.len(), 1);
+        assert_eq!(h.pci[0].passthrough.as_ref().map(|p| p.value.as_str()), Some("enabled"));
+        assert_eq!(h.pci[0].active.as_ref().map(|a| a.value), Some(false));
     }
 }
