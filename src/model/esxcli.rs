@@ -486,6 +486,20 @@ fn pci_devices(
                     .and_then(|c| class_name_of(c.value))
                     .map(|n| Spanned::new(n.to_string(), here));
             }
+            // `PCI 0:94:0:1`: segment, bus, slot and function, in decimal
+            "dependentdevice" => {
+                let nums: Vec<u32> = value
+                    .trim_start_matches("PCI")
+                    .trim()
+                    .split(':')
+                    .filter_map(|n| n.trim().parse().ok())
+                    .collect();
+                if let [d, b, s, f] = nums.as_slice()
+                    && let Some(a) = PciAddr::parse(&format!("{d:04x}:{b:02x}:{s:02x}.{f:x}"))
+                {
+                    dev.dependent = Some(Spanned::new(a, here));
+                }
+            }
             "devicename" if !value.is_empty() => {
                 dev.name = Some(Spanned::new(value.to_string(), here));
             }

@@ -309,6 +309,10 @@ pub struct HostPci {
     /// host to reboot.
     pub active: Option<Spanned<bool>>,
     pub mmio_gb: Option<Spanned<i64>>,
+    /// The device that must be released by the VMkernel along with this one
+    /// (vCenter's `dependentDevice`, esxcli's `Dependent Device`): another
+    /// function of the same card, or a bridge.
+    pub dependent: Option<Spanned<PciAddr>>,
 }
 
 #[derive(Clone, Debug)]
@@ -347,6 +351,7 @@ impl HostPci {
             passthrough: None,
             active: None,
             mmio_gb: None,
+            dependent: None,
         }
     }
 }

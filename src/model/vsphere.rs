@@ -47,31 +47,45 @@ fn collected(doc: &Node) -> Option<Node> {
         span: doc.span,
     };
     for p in props {
-        let (Some(name), Some(val)) = (member(p, "Name").and_then(Node::scalar), member(p, "Val")) else {
+        let (Some(name), Some(val)) = (member(p, "Name").and_then(Node::scalar), member(p, "Val"))
+        else {
             continue;
         };
         let mut at = &mut root;
         let parts: Vec<&str> = name.split('.').collect();
         for (i, part) in parts.iter().enumerate() {
-            let NodeKind::Map(entries) = &mut at.kind else { break };
+            let NodeKind::Map(entries) = &mut at.kind else {
+                break;
+            };
             let key = Node {
-                kind: NodeKind::Scalar { text: (*part).to_string(), plain: true },
+                kind: NodeKind::Scalar {
+                    text: (*part).to_string(),
+                    plain: true,
+                },
                 span: val.span,
             };
             let last = i + 1 == parts.len();
-            let pos = match entries.iter().position(|(k, _)| k.scalar().is_some_and(|k| k.eq_ignore_ascii_case(part))) {
+            let pos = match entries
+                .iter()
+                .position(|(k, _)| k.scalar().is_some_and(|k| k.eq_ignore_ascii_case(part)))
+            {
                 Some(pos) => pos,
                 None => {
                     let v = if last {
                         val.clone()
                     } else {
-                        Node { kind: NodeKind::Map(Vec::new()), span: val.span }
+                        Node {
+                            kind: NodeKind::Map(Vec::new()),
+                            span: val.span,
+                        }
                     };
                     entries.push((key, v));
                     entries.len() - 1
                 }
             };
-            let Some((_, next)) = entries.get_mut(pos) else { break };
+            let Some((_, next)) = entries.get_mut(pos) else {
+                break;
+            };
             at = next;
         }
     }
@@ -159,6 +173,10 @@ fn host(file: FileId, n: &Node) -> Host {
         {
             dev.passthrough = Some(Spanned::new(state.to_string(), span));
             dev.active = active.map(|(on, s)| Spanned::new(on, s));
+            dev.dependent = member(p, "DependentDevice").and_then(|d| {
+                let (a, _) = PciAddr::read(d.scalar()?, pci::Radix::Hex)?;
+                Some(Spanned::new(a, d.span))
+            });
         }
     }
     h
@@ -362,9 +380,15 @@ mod tests {
         assert_eq!(h.len(), 1);
         let h = &h[0];
         assert_eq!(h.name.as_ref().map(|n| n.value.as_str()), Some("esx-oc-01"));
-        assert_eq!(h.esxi_version.as_ref().map(|v| v.value), Version::parse("8.0.3"));
+        assert_eq!(
+            h.esxi_version.as_ref().map(|v| v.value),
+            Version::parse("8.0.3")
+        );
         assert_eq!(h.pci.len(), 1);
-        assert_eq!(h.pci[0].passthrough.as_ref().map(|p| p.value.as_str()), Some("enabled"));
+        assert_eq!(
+            h.pci[0].passthrough.as_ref().map(|p| p.value.as_str()),
+            Some("enabled")
+        );
         assert_eq!(h.pci[0].active.as_ref().map(|a| a.value), Some(false));
     }
 }

@@ -232,6 +232,7 @@ fn read_pci(item: &Node, r: &mut DocReader) -> HostPci {
             "passthrough" => p.passthrough = r.choice(v, Enum::Passthrough.values()),
             "mmio_gb" => p.mmio_gb = r.int(v),
             "active" => p.active = r.bool(v),
+            "dependent" => p.dependent = r.address(v),
             _ => {}
         }
     }

@@ -118,3 +118,35 @@ fn the_coredump_lives_on_the_disk_the_partition_is_on() {
         .unwrap();
     assert!(h.coredump_transport.is_none());
 }
+
+#[test]
+fn a_dependent_device_is_read_as_an_address() {
+    let text = "0000:5e:00.0\n   Address: 0000:5e:00.0\n   Vendor ID: 0x8086\n   Device ID: 0x159b\n   Passthru Capable: true\n   Dependent Device: PCI 0:94:0:1\n";
+    let (h, _) = host(text);
+    let h = h.unwrap();
+    assert_eq!(
+        h.pci[0].dependent.as_ref().map(|d| d.value),
+        PciAddr::parse("0000:5e:00.1")
+    );
+}
+
+#[test]
+fn xml_output_reads_as_the_text_does() {
+    let text = "[root@esx-x:~] esxcli --formatter=xml hardware pci list\n<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<output xmlns=\"http://www.vmware.com/Products/ESX/5.0/esxcli\">\n<root>\n   <list type=\"structure\">\n      <structure typeName=\"Device\">\n         <field name=\"Address\"><string>0000:3b:00.0</string></field>\n         <field name=\"Vendor ID\"><integer>4318</integer></field>\n         <field name=\"Current Owner\"><string>VM Passthru</string></field>\n         <field name=\"Passthru Capable\"><boolean>true</boolean></field>\n      </structure>\n      <structure typeName=\"Device\">\n         <field name=\"Address\"><string>0000:5e:00.0</string></field>\n         <field name=\"Passthru Capable\"><boolean>false</boolean></field>\n      </structure>\n   </list>\n</root>\n</output>\n";
+    let (h, d) = host(text);
+    assert!(d.is_empty(), "{d:?}");
+    let h = h.unwrap();
+    assert_eq!(h.pci.len(), 2);
+    assert_eq!(h.pci[0].vendor_id.as_ref().map(|v| v.value), Some(0x10de));
+    assert_eq!(
+        h.pci[0].passthrough.as_ref().map(|p| p.value.as_str()),
+        Some("enabled")
+    );
+    assert_eq!(
+        h.pci[1].passthrough.as_ref().map(|p| p.value.as_str()),
+        Some("unsupported")
+    );
+    // the span is the value's, inside its tags
+    let a = h.pci[1].address.as_ref().unwrap().span;
+    assert_eq!(text.get(a.range()), Some("0000:5e:00.0"));
+}

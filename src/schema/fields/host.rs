@@ -283,4 +283,22 @@ pub static FIELDS: &[FieldDef] = &[
             _ => Val::null(),
         }
     ),
+    field!(
+        HostPci,
+        "dependent",
+        Ty::Pci,
+        vmx [],
+        yaml "dependent",
+        "the device the VMkernel must release along with this one for passthrough: another function of the card, or a bridge (vCenter's `dependentDevice`, esxcli's `Dependent Device`)",
+        |r, c| match r {
+            Record::HostPci(p) => p
+                .dependent
+                .as_ref()
+                .map_or(Val::missing(p.span), |a| Val::new(
+                    Value::Pci(a.value),
+                    Some(a.span)
+                )),
+            _ => Val::null(),
+        }
+    ),
 ];
