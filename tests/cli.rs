@@ -107,7 +107,7 @@ fn compact_lines_have_path_line_column_severity_code_and_message() {
     let first = r.stdout.lines().next().unwrap();
     assert_eq!(
         first,
-        "fixtures/rules/PT003/fail.vm.yaml:12:14: error[PT021] 0000:d8:00.0 (Mellanox ConnectX-5) cannot be passed through on host esx-pt003-02: the host reports that it is not passthrough-capable"
+        "fixtures/rules/PT003/fail.vm.yaml:11:14: error[PT003] 0000:d8:00.0 (Mellanox ConnectX-5) cannot be passed through at all on host esx-pt003-02: the host reports that it is not passthrough-capable"
     );
 }
 
