@@ -245,7 +245,7 @@ fn rules_lists_codes_and_explain_prints_documentation() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("https://kb.vmware.com/kb/1021345"));
+    assert!(r.stdout.contains("KB 1021345") && r.stdout.contains("https://techdocs.broadcom.com/"));
     let r = vmlint(&["explain", "PT0004"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("did you mean `PT004`?"), "{}", r.stderr);

@@ -222,6 +222,22 @@ pub static FUNCTIONS: &[FuncDef] = &[
         },
     },
     FuncDef {
+        name: "next_power_of_two",
+        params: &[Ty::Int],
+        ret: Ty::Int,
+        regex_arg: None,
+        doc: "the smallest power of two at least as large as the number (1 for 0 or less): `next_power_of_two(48)` is 64",
+        call: |a, _| match a.first().and_then(Val::as_int) {
+            Some(n) if n <= 1 => Val::new(Value::Int(1), None),
+            Some(n) => u64::try_from(n)
+                .ok()
+                .and_then(u64::checked_next_power_of_two)
+                .and_then(|p| i64::try_from(p).ok())
+                .map_or_else(Val::null, |p| Val::new(Value::Int(p), None)),
+            None => Val::null(),
+        },
+    },
+    FuncDef {
         name: "default",
         params: &[Ty::Any, Ty::Any],
         ret: Ty::Any,
