@@ -169,6 +169,18 @@ pub struct CheckArgs {
     /// Leave out these codes or prefixes (added to `ignore` of .vmlint.yaml)
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub ignore: Vec<String>,
+    /// Apply the rules' safe fixes to the files, then report what is left
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, apply unsafe fixes too (they may change what the VM does)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff; write nothing
+    #[arg(long)]
+    pub diff: bool,
+    /// With --fix, list each fix applied
+    #[arg(long)]
+    pub show_fixes: bool,
     #[command(flatten)]
     pub rules: RuleArgs,
 }

@@ -69,6 +69,48 @@ pub struct RuleMeta {
     pub tags: Vec<String>,
 }
 
+/// A correction a rule declares, in terms of model fields; `crate::fix`
+/// turns it into edits of the file's text, in the file's own format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub applicability: crate::ir::Applicability,
+    /// The format of the VM the edits are for (the keys differ by format).
+    pub format: crate::model::Format,
+    pub edits: Vec<FieldEdit>,
+    /// The text edits, once computed for the file (empty when the format
+    /// cannot say the fields: then the fix is only shown).
+    pub text: Vec<TextEdit>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldEdit {
+    /// Set a field: where its value stands (`present`), or the record that
+    /// lacks it.
+    Set {
+        on: crate::schema::types::RecordType,
+        field: &'static str,
+        at: Span,
+        present: bool,
+        value: FixValue,
+    },
+    /// Rename a raw key.
+    Rename { key: Span, to: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FixValue {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+/// Replace `span` of its file with `text` (an empty span inserts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextEdit {
+    pub span: Span,
+    pub text: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: String,
@@ -90,6 +132,8 @@ pub struct Diagnostic {
     /// host of a cluster has a finding when every host has one for the
     /// same subject, wherever each points.
     pub subject: u64,
+    /// The rule's fix for this finding, if it declares one.
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Diagnostic {
@@ -110,6 +154,7 @@ impl Diagnostic {
             meta: None,
             key: String::new(),
             subject: 0,
+            fix: None,
         }
     }
 

@@ -135,7 +135,48 @@ pub struct Rule {
     pub at: Option<Expr>,
     pub message: Option<Template>,
     pub related: Vec<(Expr, Template)>,
+    pub fix: Option<Fix>,
     pub info: RuleInfo,
+}
+
+/// How safe a rule's fix is: `safe` keeps the meaning, `unsafe` may change
+/// it (applied with `--unsafe-fixes`), `display` is only shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+    Display,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Display => "display-only",
+        }
+    }
+}
+
+/// A rule's `fix` clause: edits of model fields.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub edits: Vec<FixEdit>,
+}
+
+#[derive(Clone, Debug)]
+pub enum FixEdit {
+    /// `set FIELD = VALUE`: the field's index in the table, the expression
+    /// that reads it (where it stands, or its parent when missing), and the
+    /// new value.
+    Set {
+        field: usize,
+        target: Expr,
+        value: Expr,
+    },
+    /// `rename KEY to NAME`: a raw key (its span) and its new spelling.
+    Rename { key: Expr, to: Expr },
 }
 
 #[derive(Clone, Debug)]

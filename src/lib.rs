@@ -11,6 +11,7 @@ pub(crate) mod directives;
 pub(crate) mod discover;
 pub(crate) mod engine;
 pub(crate) mod eval;
+pub(crate) mod fix;
 pub(crate) mod ir;
 pub mod lang;
 pub(crate) mod load;

@@ -142,6 +142,56 @@ fn check(args: &CheckArgs) -> ExitStatus {
     } else {
         None
     };
+    if args.fix || args.diff {
+        if stdin.is_some() {
+            eprintln!("vmlint: --fix and --diff change files; they cannot fix stdin");
+            return ExitStatus::Error;
+        }
+        let root = settings.config.dir.clone();
+        let check = |s: &SourceMap| {
+            s.set_root(&root);
+            let request = engine::Request {
+                paths: paths.clone(),
+                stdin: None,
+                force_exclude: args.force_exclude,
+                complete: false,
+                inventory: true,
+            };
+            engine::run(s, &settings, &rules, &known, request, &engine::Quiet)
+        };
+        let opts = super::fixes::Options {
+            unsafe_ok: args.unsafe_fixes,
+            diff: args.diff,
+            show: args.show_fixes,
+        };
+        let report = super::fixes::run(&check, &opts);
+        for e in &report.errors {
+            eprintln!("vmlint: error: {e}");
+        }
+        if args.diff {
+            print!("{}", report.diffs.concat());
+            eprintln!(
+                "vmlint: {} fix(es) would be applied{}",
+                report.applied,
+                held_back(report.held_back)
+            );
+            return if report.applied > 0 {
+                ExitStatus::Findings
+            } else {
+                ExitStatus::Clean
+            };
+        }
+        if opts.show {
+            for l in &report.lines {
+                eprintln!("vmlint: {l}");
+            }
+        }
+        eprintln!(
+            "vmlint: fixed {} finding(s){}",
+            report.applied,
+            held_back(report.held_back)
+        );
+    }
     let request = engine::Request {
         paths,
         stdin,
@@ -163,6 +213,8 @@ fn check(args: &CheckArgs) -> ExitStatus {
         }
     }
     let mut diags = outcome.diagnostics;
+    // the fixes' text edits, for the formats that carry them (JSON, SARIF)
+    super::fixes::compute_all(&mut diags, &sources);
     if let Some(path) = &args.write_baseline {
         let b = baseline::build(&diags, &sources);
         return match baseline::write(path, &b) {
@@ -223,6 +275,15 @@ fn check(args: &CheckArgs) -> ExitStatus {
     match threshold {
         Some(t) if diags.iter().any(|d| d.severity >= t) => ExitStatus::Findings,
         _ => ExitStatus::Clean,
+    }
+}
+
+/// `; N unsafe fix(es) held back (--unsafe-fixes)`, when there are.
+fn held_back(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("; {n} unsafe fix(es) held back (apply them with --unsafe-fixes)")
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod fixes;
 pub mod init;
 pub mod inventory;
 pub mod merge;

@@ -3,7 +3,9 @@
 //! `lower` turns the checked tree into the IR that the evaluator runs.
 
 use crate::diagnostic::Severity;
-pub use crate::ir::{BinOp, Name, Quant, RuleInfo, SLOT_HOST, SLOT_SUBJECT, Target, UnOp};
+pub use crate::ir::{
+    Applicability, BinOp, Name, Quant, RuleInfo, SLOT_HOST, SLOT_SUBJECT, Target, UnOp,
+};
 use crate::source::Span;
 use std::sync::Arc;
 
@@ -28,8 +30,23 @@ pub struct Rule {
     pub at: Option<Expr>,
     pub message: Option<Template>,
     pub related: Vec<(Expr, Template)>,
+    pub fix: Option<Fix>,
     /// Filled by the checker.
     pub info: RuleInfo,
+}
+
+/// `fix safe set vm.hot_add.cpu = false, rename key to "..."`.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub edits: Vec<FixEdit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum FixEdit {
+    Set { target: Expr, value: Expr },
+    Rename { key: Expr, to: Expr },
 }
 
 #[derive(Clone, Debug)]

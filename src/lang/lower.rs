@@ -43,6 +43,27 @@ pub fn rule(r: &ast::Rule) -> Option<ir::Rule> {
             .iter()
             .map(|(e, t)| (expr(e), template(t)))
             .collect(),
+        fix: r.fix.as_ref().map(|f| ir::Fix {
+            applicability: f.applicability,
+            edits: f
+                .edits
+                .iter()
+                .filter_map(|e| match e {
+                    ast::FixEdit::Set { target, value } => match target.res {
+                        Resolved::Field(field) => Some(ir::FixEdit::Set {
+                            field,
+                            target: expr(target),
+                            value: expr(value),
+                        }),
+                        _ => None,
+                    },
+                    ast::FixEdit::Rename { key, to } => Some(ir::FixEdit::Rename {
+                        key: expr(key),
+                        to: expr(to),
+                    }),
+                })
+                .collect(),
+        }),
         info: r.info.clone(),
     })
 }

@@ -185,6 +185,7 @@ impl Builder {
             at: None,
             message: None,
             related: Vec::new(),
+            fix: None,
             info: RuleInfo::default(),
         };
         // the clauses a rule gives once, and where each was first given
@@ -204,6 +205,7 @@ impl Builder {
                 (R::assert_c, "assert"),
                 (R::at_c, "at"),
                 (R::message_c, "message"),
+                (R::fix_c, "fix"),
             ];
             if let Some((_, what)) = once.iter().find(|(k, _)| *k == kind) {
                 match given.iter().find(|(k, _)| *k == kind) {
@@ -293,6 +295,49 @@ impl Builder {
                     if let Some(t) = second {
                         rule.related.push((self.expr(e), self.template(t)));
                     }
+                }
+                (R::fix_c, Some(k)) => {
+                    let applicability = match k.as_str() {
+                        "unsafe" => Applicability::Unsafe,
+                        "display" => Applicability::Display,
+                        _ => Applicability::Safe,
+                    };
+                    let mut edits = Vec::new();
+                    for e in second.into_iter().chain(third).chain(parts) {
+                        let kind = e.as_rule();
+                        let mut it = e.into_inner();
+                        let _kw = it.next();
+                        let (Some(a), b) = (it.next(), it.next()) else {
+                            continue;
+                        };
+                        match (kind, b) {
+                            (R::fix_set, Some(v)) => edits.push(FixEdit::Set {
+                                target: self.expr(a),
+                                value: self.expr(v),
+                            }),
+                            (R::fix_rename, Some(to)) => {
+                                // `rename KEY to NAME`: the `to` keyword sits between
+                                let to = if to.as_rule() == R::kw_to {
+                                    it.next()
+                                } else {
+                                    Some(to)
+                                };
+                                if let Some(to) = to {
+                                    edits.push(FixEdit::Rename {
+                                        key: self.expr(a),
+                                        to: self.expr(to),
+                                    });
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    rule.fix = Some(Fix {
+                        applicability,
+                        edits,
+                        span: cspan,
+                    });
+                    continue;
                 }
                 _ => {}
             }

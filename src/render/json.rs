@@ -37,6 +37,13 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "help": d.help.as_deref(),
                 "url": d.url.as_deref(),
                 "fingerprint": fingerprint(d, sources),
+                "fix": d.fix.as_deref().map(|f| json!({
+                    "applicability": f.applicability.as_str(),
+                    "edits": f.text.iter().map(|e| {
+                        let p = position(sources, &Label::new(e.span, ""));
+                        json!({ "start": p.get("start"), "end": p.get("end"), "text": e.text })
+                    }).collect::<Vec<_>>(),
+                })),
             })
         })
         .collect();

@@ -110,6 +110,28 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "partialFingerprints": { "vmlint/v1": fingerprint(d, sources) },
             })
         })
+        .zip(diags)
+        .map(|(mut r, d)| {
+            // a fix that can be applied: its edits as SARIF replacements
+            if let Some(f) = d.fix.as_deref().filter(|f| !f.text.is_empty() && f.applicability != crate::ir::Applicability::Display) {
+                let replacements: Vec<Value> = f.text.iter().map(|e| {
+                    let loc = location(sources, &Label::new(e.span, ""));
+                    json!({
+                        "deletedRegion": loc.get("physicalLocation").and_then(|p| p.get("region")).cloned().unwrap_or_default(),
+                        "insertedContent": { "text": e.text },
+                    })
+                }).collect();
+                let file = sources.get(d.primary.span.file);
+                set(&mut r, "fixes", json!([{
+                    "description": { "text": format!("{} fix of {}", f.applicability.as_str(), d.code) },
+                    "artifactChanges": [{
+                        "artifactLocation": { "uri": uri(&file.name()) },
+                        "replacements": replacements,
+                    }],
+                }]));
+            }
+            r
+        })
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -340,6 +340,9 @@ impl<'d> Checker<'d> {
             self.expr(e);
             self.template(t);
         }
+        if let Some(fix) = &mut rule.fix {
+            self.fix(fix);
+        }
         self.pop_to(base.min(self.scope.len()));
         self.pop_to(0);
         rule.info = RuleInfo {
@@ -349,6 +352,56 @@ impl<'d> Checker<'d> {
             uses_raw: self.uses_raw,
             uses_host_raw: self.uses_host_raw,
         };
+    }
+
+    /// A `fix` sets fields that a descriptor can write (a `.vmx` key or a
+    /// YAML key) to values of their type, or renames a raw key.
+    fn fix(&mut self, fix: &mut crate::lang::ast::Fix) {
+        use crate::lang::ast::FixEdit;
+        for edit in &mut fix.edits {
+            match edit {
+                FixEdit::Set { target, value } => {
+                    let want = self.expr(target);
+                    let got = self.expr(value);
+                    let field = match target.res {
+                        Resolved::Field(i) => crate::schema::fields::FIELDS.get(i),
+                        _ => None,
+                    };
+                    match field {
+                        Some(f) if !f.vmx.is_empty() || !f.yaml.is_empty() => {
+                            if !got.fits(want) {
+                                self.err(
+                                    codes::RULE_TYPE,
+                                    value.span,
+                                    format!("`{}` is {want}, but this is {got}", f.name),
+                                    "a value of the wrong type",
+                                );
+                            }
+                        }
+                        _ => self.err(
+                            codes::RULE_TYPE,
+                            target.span,
+                            "a fix sets a field that descriptors write, such as `vm.hot_add.cpu`"
+                                .to_string(),
+                            "not a field a fix can set",
+                        ),
+                    }
+                }
+                FixEdit::Rename { key, to } => {
+                    for e in [key, to] {
+                        let t = self.expr(e);
+                        if !t.fits(Ty::Str) {
+                            self.err(
+                                codes::RULE_TYPE,
+                                e.span,
+                                format!("a key to rename is a string, but this is {t}"),
+                                "not a string",
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn template(&mut self, t: &mut Template) {
