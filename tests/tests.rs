@@ -12,6 +12,7 @@ mod util;
 
 mod cli;
 mod esxcli;
+mod fixes;
 mod fixtures;
 mod formats;
 mod gate;

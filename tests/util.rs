@@ -30,6 +30,24 @@ pub fn vmlint_in(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// `vmlint_in` with more environment variables.
+pub fn vmlint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_vmlint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("vmlint runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 pub fn vmlint(args: &[&str]) -> Run {
     vmlint_in(&root(), args)
 }
