@@ -36,6 +36,8 @@ pub enum Command {
     },
     /// Print the model fields and functions rules can use (Markdown)
     Schema,
+    /// Serve diagnostics, hovers and fixes to an editor (Language Server Protocol over stdio)
+    Server,
     /// Run rule fixtures: each `# expect: CODE` comment must match a finding on the next line, and nothing else may be found
     Test {
         /// Folders or files of fixtures (`exclude` of .vmlint.yaml does not apply)

@@ -166,7 +166,9 @@ pub fn load(
     };
     let dir = path.parent().map_or(cwd, Path::to_path_buf);
     sources.set_root(&dir);
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::discover::read_limited(&path, crate::discover::DEFAULT_MAX_FILE_SIZE)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+    {
         Ok(t) => t,
         Err(e) => {
             let id = sources.add(&path, FileKind::Config, "");

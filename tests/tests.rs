@@ -20,6 +20,7 @@ mod hostile;
 mod iac;
 mod language;
 mod properties;
+mod server;
 mod shard;
 mod snapshots;
 mod structure;

@@ -15,6 +15,29 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
         Err(s) => return s,
     };
     let code_up = code.to_ascii_uppercase();
+    if let Some(out) = describe(&code_up, &rules) {
+        emit(&out);
+        return ExitStatus::Clean;
+    }
+    let known = crate::ruleset::known_codes(&rules);
+    eprintln!(
+        "vmlint: no rule has the code `{code}`{}",
+        suggest::did_you_mean(&code_up, known)
+    );
+    ExitStatus::Error
+}
+
+/// The documentation of a code of the built-in pack or the engine (for
+/// hover in `vmlint server`).
+pub fn text(code: &str) -> Option<String> {
+    let sources = SourceMap::new();
+    let cfg = crate::config::Config::default_in(crate::paths::cwd());
+    let rules = crate::ruleset::load_rules(&sources, true, &[], &cfg).ok()?;
+    describe(&code.to_ascii_uppercase(), &rules)
+}
+
+/// What `explain` prints for an upper-cased code.
+fn describe(code_up: &str, rules: &[crate::eval::CompiledRule]) -> Option<String> {
     let mut out = String::new();
     if let Some(c) = rules.iter().find(|c| c.rule.code.text == code_up) {
         let r = &c.rule;
@@ -54,20 +77,12 @@ pub fn run(code: &str, args: &RuleArgs) -> ExitStatus {
         if let Some(u) = &c.url {
             let _ = writeln!(out, "Reference: {u}");
         }
-        emit(&out);
-        return ExitStatus::Clean;
+        return Some(out);
     }
-    if let Some(e) = ENGINE.iter().find(|e| e.code == code_up) {
-        emit(&format!(
+    ENGINE.iter().find(|e| e.code == code_up).map(|e| {
+        format!(
             "{} {} ({}, engine)\n\n{}\n\n{}\n",
             e.code, e.name, e.severity, e.summary, e.docs
-        ));
-        return ExitStatus::Clean;
-    }
-    let known = crate::ruleset::known_codes(&rules);
-    eprintln!(
-        "vmlint: no rule has the code `{code}`{}",
-        suggest::did_you_mean(&code_up, known)
-    );
-    ExitStatus::Error
+        )
+    })
 }

@@ -9,6 +9,7 @@ pub mod merge;
 mod output;
 pub mod rules;
 pub mod schema;
+pub mod server;
 pub mod test;
 
 use crate::cli::{Cli, Command, RuleArgs};
@@ -51,6 +52,7 @@ pub fn dispatch(cli: Cli) -> ExitStatus {
             rules,
         } => test::run(&paths, format, &rules),
         Command::Schema => schema::run(),
+        Command::Server => server::run(),
         Command::Init { dir } => init::run(&dir),
         Command::Merge { files } => merge::run(&files),
         Command::Inventory {
