@@ -266,7 +266,8 @@ vim.cmd("qall!")
         .unwrap();
     let shown = std::fs::read_to_string(&out).unwrap_or_default();
     assert!(
-        shown.contains("14:7 PT015 CPU hot add is on for a VM with passthrough devices"),
+        shown
+            .contains("14:7 PT015 CPU and memory hot add are on for a VM with passthrough devices"),
         "neovim showed: {shown:?}; stderr: {}",
         String::from_utf8_lossy(&r.stderr)
     );
