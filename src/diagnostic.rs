@@ -92,9 +92,17 @@ pub enum FieldEdit {
         at: Span,
         present: bool,
         value: FixValue,
+        /// The device's number (`N` of `pciPassthruN`), for a device field.
+        index: Option<i64>,
     },
     /// Rename a raw key.
     Rename { key: Span, to: String },
+    /// Remove the key that says a field (`at`: its value).
+    Remove {
+        on: crate::schema::types::RecordType,
+        field: &'static str,
+        at: Span,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -29,14 +29,46 @@ pub fn compute(fix: &mut Fix, file: FileId, text: &Arc<str>) {
                 span: *key,
                 text: to.clone(),
             }),
+            FieldEdit::Remove { at, .. } => {
+                // the whole line that says it, where the key stands alone on it
+                if matches!(fix.format, Format::Vmx | Format::Yaml | Format::Terraform) {
+                    let start = text
+                        .get(..at.start as usize)
+                        .and_then(|t| t.rfind('\n'))
+                        .map_or(0, |i| i + 1);
+                    let line = text
+                        .get(start..line_end(text, at.end as usize))
+                        .unwrap_or("");
+                    if !line.contains('{') && !line.contains('}') {
+                        let end = line_end(text, at.end as usize);
+                        let end = end
+                            + text.get(end..).map_or(0, |t| {
+                                if t.starts_with("\r\n") {
+                                    2
+                                } else {
+                                    usize::from(t.starts_with('\n'))
+                                }
+                            });
+                        out.push(TextEdit {
+                            span: Span::new(file, start, end),
+                            text: String::new(),
+                        });
+                    }
+                }
+            }
             FieldEdit::Set {
                 on,
                 field,
                 at,
                 present,
                 value,
+                index,
             } => match fix.format {
-                Format::Vmx => out.extend(vmx_set(*on, field, *at, *present, value, text, eol)),
+                Format::Vmx => {
+                    out.extend(vmx_set(*on, field, *at, *present, value, *index, text, eol))
+                }
+                // a device item that lacks a key: not written (its list item's layout varies)
+                Format::Yaml if *on == RecordType::Device && !*present => {}
                 Format::Yaml => {
                     let Some(key) = yaml_key(*on, field) else {
                         continue;
@@ -91,20 +123,34 @@ fn vmx_value(v: &FixValue) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn vmx_set(
     on: RecordType,
     field: &str,
     at: Span,
     present: bool,
     value: &FixValue,
+    index: Option<i64>,
     text: &str,
     eol: &str,
 ) -> Option<TextEdit> {
-    let key = vmx_keys(on, field).first()?;
-    let v = vmx_value(value);
+    let v = match value {
+        // ids as ESXi writes them
+        FixValue::Int(n) if on == RecordType::Device && field.ends_with("_id") => {
+            format!("{n:#06x}")
+        }
+        _ => vmx_value(value),
+    };
     if present {
         return Some(TextEdit { span: at, text: v });
     }
+    let template = vmx_keys(on, field).first()?;
+    // `pciPassthruN.vendorId`: N is the device's number
+    let key = match index {
+        Some(n) => template.replacen("pciPassthruN", &format!("pciPassthru{n}"), 1),
+        None if template.contains("pciPassthruN") => return None,
+        None => (*template).to_string(),
+    };
     // a new line at the end of the file, in its own line ends
     let end = text.len();
     let lead = if text.is_empty() || text.ends_with('\n') {
@@ -139,6 +185,9 @@ fn record_key(on: RecordType) -> Option<&'static str> {
 /// A YAML scalar; `memory_reservation: all` says "all memory reserved".
 fn yaml_value(on: RecordType, field: &str, v: &FixValue) -> String {
     match v {
+        FixValue::Int(n) if on == RecordType::Device && field.ends_with("_id") => {
+            format!("{n:#06x}")
+        }
         FixValue::Bool(true) if on == RecordType::Vm && field == "memory_reservation_all" => {
             "all".into()
         }

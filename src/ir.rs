@@ -175,6 +175,8 @@ pub enum FixEdit {
         target: Expr,
         value: Expr,
     },
+    /// `remove FIELD`: the key that says it goes.
+    Remove { field: usize, target: Expr },
     /// `rename KEY to NAME`: a raw key (its span) and its new spelling.
     Rename { key: Expr, to: Expr },
 }

@@ -152,3 +152,48 @@ fn json_carries_the_edits_of_a_fix() {
     assert_eq!(fix["applicability"], "safe");
     assert_eq!(fix["edits"][0]["text"], "sched.mem.pin = \"TRUE\"\n");
 }
+
+#[test]
+fn a_user_rule_can_remove_a_key() {
+    let host = std::fs::read(root().join("tests/fix/pt009-vmx/esx-fix-01.host.yaml")).unwrap();
+    let t = tree(&[
+        ("esx-fix-01.host.yaml", &host),
+        (
+            "policy.rules",
+            b"rule LAB001 no-annotations {\n  severity warning\n  summary \"no annotations on lab VMs\"\n  on vm\n  assert raw_missing\n  message \"an annotation\"\n  fix safe remove vm.name\n}\n",
+        ),
+        ("vm.vmx", b"displayName = \"lab-01\"\nmemSize = \"1024\"\n"),
+    ]);
+    // a fix of a field no descriptor writes is refused when the rule loads
+    let bad = vmlint_in(t.path(), &["check", ".", "--rules", "policy.rules"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    let rules = b"rule LAB001 lab-vms-have-no-hot-add-key {\n  severity warning\n  summary \"lab VMs leave hot add to the default\"\n  on vm\n  assert vm.raw[\"vcpu.hotadd\"] == null\n  at vm.hot_add.cpu\n  message \"vcpu.hotadd is set\"\n  fix safe remove vm.hot_add.cpu\n}\n";
+    std::fs::write(t.path().join("policy.rules"), rules).unwrap();
+    std::fs::write(
+        t.path().join("vm.vmx"),
+        "displayName = \"lab-01\"\r\nvcpu.hotadd = \"FALSE\"\r\nmemSize = \"1024\"\r\n",
+    )
+    .unwrap();
+    let r = vmlint_in(
+        t.path(),
+        &[
+            "check",
+            ".",
+            "--rules",
+            "policy.rules",
+            "--fix",
+            "--select",
+            "LAB001",
+        ],
+    );
+    assert!(
+        r.stderr.contains("fixed 1 finding(s)"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("vm.vmx")).unwrap(),
+        "displayName = \"lab-01\"\r\nmemSize = \"1024\"\r\n"
+    );
+}

@@ -3,8 +3,9 @@
 //! never from the stale files on disk; each is checked with the
 //! configuration `check` would find for it, on a worker thread, so the
 //! server always answers (hover and code actions use the last results).
-//! A change to a host file, a rule file or the configuration re-checks
-//! every open document; a change to a VM re-checks that document.
+//! A change re-checks that document first, then the other open documents
+//! (a host file concerns its VMs, a VM the cross-VM findings of its host's
+//! other VMs); the workspace is not re-checked as a whole.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::set_overlay;
@@ -133,7 +134,12 @@ fn notified(n: &Notification, open: &mut Vec<PathBuf>) -> Option<Vec<Job>> {
                 .pointer("/textDocument/text")
                 .or_else(|| p.pointer("/contentChanges/0/text"))
                 .and_then(Value::as_str)?;
-            set_overlay(&path, Some(text.as_bytes().to_vec()));
+            // a `.vmx` is read in the charset its `.encoding` names: the
+            // buffer goes back to those bytes, so positions are the editor's
+            let is_vmx = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("vmx"));
+            set_overlay(&path, Some(crate::fix::encode(text, is_vmx)));
             if !open.contains(&path) {
                 open.push(path.clone());
             }
@@ -153,26 +159,14 @@ fn notified(n: &Notification, open: &mut Vec<PathBuf>) -> Option<Vec<Job>> {
     }
 }
 
-/// A change to a host, rule or configuration file concerns every open
-/// document; a change to a VM, that document.
+/// The document that changed first, then every other open document: a
+/// host, rule or configuration file concerns them all, and a VM the
+/// cross-VM findings of the other VMs of its host.
 fn jobs_for(path: &Path, open: &[PathBuf]) -> Vec<Job> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let wide = name.ends_with(".rules")
-        || crate::config::FILE_NAMES.contains(&name.as_str())
-        || name.contains(".host.")
-        || name.ends_with(".esxcli")
-        || name.ends_with(".esxcli.txt");
-    if wide {
-        open.iter().map(|p| Job { path: p.clone() }).collect()
-    } else {
-        vec![Job {
-            path: path.to_path_buf(),
-        }]
-    }
+    std::iter::once(path.to_path_buf())
+        .chain(open.iter().filter(|p| p.as_path() != path).cloned())
+        .map(|path| Job { path })
+        .collect()
 }
 
 /// The worker: checks documents, the latest request for each first.

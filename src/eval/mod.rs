@@ -5,6 +5,7 @@
 //! no recursion and loops only over finite lists from the model.
 
 pub mod driver;
+mod fixes;
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::ir::*;
@@ -204,71 +205,6 @@ impl<'a> Eval<'_, 'a> {
             d.fix = self.fix(fix).map(Box::new);
         }
         out.push(d);
-    }
-
-    /// The edits a rule's `fix` makes for this finding: each field to set,
-    /// where it stands (or the record that lacks it) and its new value; an
-    /// edit whose value is unknown, or already there, is left out.
-    fn fix(&mut self, fix: &'a crate::ir::Fix) -> Option<crate::diagnostic::Fix> {
-        use crate::diagnostic::{FieldEdit, FixValue};
-        let mut edits = Vec::new();
-        for e in &fix.edits {
-            match e {
-                crate::ir::FixEdit::Set {
-                    field,
-                    target,
-                    value,
-                } => {
-                    let (Some(f), t, v) = (FIELDS.get(*field), self.eval(target), self.eval(value))
-                    else {
-                        continue;
-                    };
-                    let new = match &v.v {
-                        Value::Bool(b) => FixValue::Bool(*b),
-                        Value::Int(n) => FixValue::Int(*n),
-                        Value::Str(s) => FixValue::Str(s.to_string()),
-                        _ => continue,
-                    };
-                    let present = !t.missing && !t.unknown && t.span.is_some();
-                    let same = match (&t.v, &new) {
-                        (Value::Bool(a), FixValue::Bool(b)) => a == b,
-                        (Value::Int(a), FixValue::Int(b)) => a == b,
-                        (Value::Str(a), FixValue::Str(b)) => a.as_ref() == b.as_str(),
-                        _ => false,
-                    };
-                    if same || t.unknown {
-                        continue;
-                    }
-                    let Some(at) = t.span else { continue };
-                    edits.push(FieldEdit::Set {
-                        on: f.on,
-                        field: f.name,
-                        at,
-                        present,
-                        value: new,
-                    });
-                }
-                crate::ir::FixEdit::Rename { key, to } => {
-                    let (k, t) = (self.eval(key), self.eval(to));
-                    if let (Some(span), Some(to)) = (k.span, t.as_str()) {
-                        edits.push(FieldEdit::Rename {
-                            key: span,
-                            to: to.to_string(),
-                        });
-                    }
-                }
-            }
-        }
-        let format = match self.env.get(SLOT_SUBJECT).map(|v| &v.v) {
-            Some(Value::Record(crate::schema::value::Record::Vm(_, vm))) => vm.format,
-            _ => return None,
-        };
-        (!edits.is_empty()).then(|| crate::diagnostic::Fix {
-            applicability: fix.applicability,
-            format,
-            edits,
-            text: Vec::new(),
-        })
     }
 
     /// A hash of what the `for` clauses stand on: the same device of the

@@ -46,6 +46,7 @@ pub struct Fix {
 #[derive(Clone, Debug)]
 pub enum FixEdit {
     Set { target: Expr, value: Expr },
+    Remove { target: Expr },
     Rename { key: Expr, to: Expr },
 }
 

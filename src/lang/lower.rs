@@ -57,6 +57,13 @@ pub fn rule(r: &ast::Rule) -> Option<ir::Rule> {
                         }),
                         _ => None,
                     },
+                    ast::FixEdit::Remove { target } => match target.res {
+                        Resolved::Field(field) => Some(ir::FixEdit::Remove {
+                            field,
+                            target: expr(target),
+                        }),
+                        _ => None,
+                    },
                     ast::FixEdit::Rename { key, to } => Some(ir::FixEdit::Rename {
                         key: expr(key),
                         to: expr(to),

@@ -310,6 +310,12 @@ impl Builder {
                         let (Some(a), b) = (it.next(), it.next()) else {
                             continue;
                         };
+                        if kind == R::fix_remove {
+                            edits.push(FixEdit::Remove {
+                                target: self.expr(a),
+                            });
+                            continue;
+                        }
                         match (kind, b) {
                             (R::fix_set, Some(v)) => edits.push(FixEdit::Set {
                                 target: self.expr(a),

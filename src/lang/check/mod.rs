@@ -387,6 +387,24 @@ impl<'d> Checker<'d> {
                         ),
                     }
                 }
+                FixEdit::Remove { target } => {
+                    self.expr(target);
+                    let settable = match target.res {
+                        Resolved::Field(i) => crate::schema::fields::FIELDS
+                            .get(i)
+                            .is_some_and(|f| !f.vmx.is_empty() || !f.yaml.is_empty()),
+                        _ => false,
+                    };
+                    if !settable {
+                        self.err(
+                            codes::RULE_TYPE,
+                            target.span,
+                            "a fix removes a field that descriptors write, such as `vm.hot_add.cpu`"
+                                .to_string(),
+                            "not a field a fix can remove",
+                        );
+                    }
+                }
                 FixEdit::Rename { key, to } => {
                     for e in [key, to] {
                         let t = self.expr(e);
