@@ -212,6 +212,27 @@ fn a_bad_buffer_is_a_diagnostic_and_the_server_goes_on() {
             "{text:?}: {d}"
         );
     }
+    // a rule file and a configuration being edited get their own diagnostics
+    for (name, text, code) in [
+        (
+            "policy.rules",
+            "rule LAB001 x {\n  on vm\n  assert vm.memroy_mb > 0\n}\n",
+            "VL102",
+        ),
+        (".vmlint.yaml", "selcet: [PT]\n", "VL106"),
+    ] {
+        let p = t.path().join(name);
+        std::fs::write(&p, "").unwrap();
+        let u = format!("file://{}", p.display());
+        c.send(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": u, "languageId": "text", "version": 1, "text": text}}}),
+        );
+        let d = c.wait(diagnostics_of(&u));
+        assert_eq!(d["params"]["diagnostics"][0]["code"], code, "{d}");
+        c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didClose", "params": {"textDocument": {"uri": u}}}));
+        std::fs::remove_file(&p).unwrap();
+    }
     c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
     c.wait(|m| m["id"] == 2);
     c.send(json!({"jsonrpc": "2.0", "method": "exit"}));

@@ -208,15 +208,20 @@ fn check(path: &Path) -> Option<(Arc<str>, Vec<Diagnostic>)> {
         Ok(c) => c,
         Err(d) => return Some(in_file(&sources, path, d)),
     };
-    let rules = match crate::ruleset::load_rules(&sources, cfg.builtin, &cfg.rules, &cfg) {
-        Ok(r) => r,
-        Err(d) => return Some(in_file(&sources, path, d)),
-    };
+    // a rule file being edited is checked whether or not the configuration names it
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let mut extra = cfg.rules.clone();
+    if name.ends_with(".rules") && !extra.iter().any(|r| path.starts_with(r)) {
+        extra.push(path.to_path_buf());
+    }
+    let rules = match crate::ruleset::load_rules(&sources, cfg.builtin, &extra, &cfg) {
+        Ok(r) => r,
+        Err(d) => return Some(in_file(&sources, path, d)),
+    };
     if name.ends_with(".rules") || crate::config::FILE_NAMES.contains(&name.as_str()) {
         return Some(in_file(&sources, path, Vec::new()));
     }
