@@ -152,3 +152,11 @@ pub fn mark_unknown_key(vm: &mut Vm, key: &str, at: Span) {
         vm.unknown.push((on, field, at));
     }
 }
+
+/// Sets a field when the value is known: a tool's attribute overrides the
+/// raw `.vmx` key it also passes.
+pub fn set<T>(field: &mut Option<T>, v: Option<T>) {
+    if v.is_some() {
+        *field = v;
+    }
+}

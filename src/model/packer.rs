@@ -100,18 +100,18 @@ fn source(r: &Reader<'_>, src: &hcl_edit::structure::Block, out: &mut Read) -> O
     } else if let Some(c) = r.str(b, "cluster", &w, out) {
         vm.placement = Placement::Cluster(c);
     }
-    set(&mut vm.memory_mb, r.int(b, "RAM", &w, out));
-    set(
+    iac::set(&mut vm.memory_mb, r.int(b, "RAM", &w, out));
+    iac::set(
         &mut vm.memory_reservation_mb,
         r.int(b, "RAM_reservation", &w, out),
     );
-    set(
+    iac::set(
         &mut vm.memory_reservation_all,
         r.bool(b, "RAM_reserve_all", &w, out),
     );
-    set(&mut vm.hardware_version, r.int(b, "vm_version", &w, out));
-    set(&mut vm.hot_add_cpu, r.bool(b, "CPU_hot_plug", &w, out));
-    set(&mut vm.hot_add_memory, r.bool(b, "RAM_hot_plug", &w, out));
+    iac::set(&mut vm.hardware_version, r.int(b, "vm_version", &w, out));
+    iac::set(&mut vm.hot_add_cpu, r.bool(b, "CPU_hot_plug", &w, out));
+    iac::set(&mut vm.hot_add_memory, r.bool(b, "RAM_hot_plug", &w, out));
     if let Some(f) = r.str(b, "firmware", &w, out) {
         vm.firmware = Some(firmware(f));
     }
@@ -160,12 +160,6 @@ fn firmware(f: Spanned<String>) -> Spanned<String> {
         v
     };
     Spanned::new(v, f.span)
-}
-
-fn set<T>(field: &mut Option<T>, v: Option<T>) {
-    if v.is_some() {
-        *field = v;
-    }
 }
 
 /// Whether a JSON text may be a legacy Packer template for vSphere.
@@ -247,18 +241,18 @@ pub fn read_json(file: FileId, text: &Arc<str>, doc: &Node) -> Read {
         } else if let Some(c) = node::text(get("cluster", &mut out)) {
             vm.placement = Placement::Cluster(c);
         }
-        set(&mut vm.memory_mb, int(get("RAM", &mut out)));
-        set(
+        iac::set(&mut vm.memory_mb, int(get("RAM", &mut out)));
+        iac::set(
             &mut vm.memory_reservation_mb,
             int(get("RAM_reservation", &mut out)),
         );
-        set(
+        iac::set(
             &mut vm.memory_reservation_all,
             boolean(get("RAM_reserve_all", &mut out)),
         );
-        set(&mut vm.hardware_version, int(get("vm_version", &mut out)));
-        set(&mut vm.hot_add_cpu, boolean(get("CPU_hot_plug", &mut out)));
-        set(
+        iac::set(&mut vm.hardware_version, int(get("vm_version", &mut out)));
+        iac::set(&mut vm.hot_add_cpu, boolean(get("CPU_hot_plug", &mut out)));
+        iac::set(
             &mut vm.hot_add_memory,
             boolean(get("RAM_hot_plug", &mut out)),
         );

@@ -166,28 +166,28 @@ impl Module<'_> {
                 ),
             ));
         }
-        set(&mut vm.memory_mb, self.int(body, "memory", &who, out));
+        iac::set(&mut vm.memory_mb, self.int(body, "memory", &who, out));
         // the provider's default memory, when none is written
         if attr(body, "memory").is_none() && vm.memory_mb.is_none() {
             vm.memory_mb = Some(Spanned::new(1024, span));
         }
-        set(
+        iac::set(
             &mut vm.memory_reservation_mb,
             self.int(body, "memory_reservation", &who, out),
         );
-        set(
+        iac::set(
             &mut vm.memory_reservation_all,
             self.bool(body, "memory_reservation_locked_to_max", &who, out),
         );
-        set(
+        iac::set(
             &mut vm.hardware_version,
             self.int(body, "hardware_version", &who, out),
         );
-        set(
+        iac::set(
             &mut vm.hot_add_cpu,
             self.bool(body, "cpu_hot_add_enabled", &who, out),
         );
-        set(
+        iac::set(
             &mut vm.hot_add_memory,
             self.bool(body, "memory_hot_add_enabled", &who, out),
         );
@@ -421,12 +421,6 @@ impl Module<'_> {
         } else if let Some((s, Value::Str(l))) = level {
             vm.drs_automation = Some(Spanned::new(l, s));
         }
-    }
-}
-
-fn set<T>(field: &mut Option<T>, v: Option<T>) {
-    if v.is_some() {
-        *field = v;
     }
 }
 
