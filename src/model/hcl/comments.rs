@@ -63,22 +63,36 @@ pub fn comments(file: FileId, text: &str) -> Vec<CommentToken> {
 }
 
 /// Past the closing quote of a string that opened before `i`; `${ }` holes
-/// may hold strings of their own.
+/// may hold strings of their own, which hold holes: a stack of how many
+/// holes each open string has open, kept without recursion.
 fn skip_string(b: &[u8], mut i: usize) -> usize {
-    let mut holes = 0usize;
+    let mut strings: Vec<usize> = vec![0];
     while let Some(&c) = b.get(i) {
+        let Some(holes) = strings.last_mut() else {
+            return i;
+        };
         match c {
             b'\\' => i += 2,
             b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
-                holes += 1;
+                *holes += 1;
                 i += 2;
             }
-            b'}' if holes > 0 => {
-                holes -= 1;
+            b'}' if *holes > 0 => {
+                *holes -= 1;
                 i += 1;
             }
-            b'"' if holes > 0 => i = skip_string(b, i + 1),
-            b'"' | b'\n' => return i + 1,
+            // a string inside a hole
+            b'"' if *holes > 0 => {
+                strings.push(0);
+                i += 1;
+            }
+            b'"' | b'\n' => {
+                strings.pop();
+                i += 1;
+                if strings.is_empty() {
+                    return i;
+                }
+            }
             _ => i += 1,
         }
     }
@@ -121,5 +135,13 @@ mod tests {
             .filter_map(|c| text.get(c.span.range()))
             .collect();
         assert_eq!(found, ["# yes", "// two", "/* three */"]);
+        // strings in holes in strings, deeper than any stack would take
+        let deep = format!(
+            "a = {}x{} # after\n",
+            "\"${".repeat(200_000),
+            "}\"".repeat(200_000)
+        );
+        let c = comments(FileId(0), &deep);
+        assert_eq!(c.len(), 1);
     }
 }
