@@ -1,4 +1,4 @@
-//! Property tests: any bytes into the three parsers give diagnostics, never
+//! Property tests: any bytes into the parsers (.vmx, YAML, rules, HCL, OVF) give diagnostics, never
 //! a panic, and every span they report lies inside its text.
 
 use proptest::prelude::*;
@@ -97,6 +97,70 @@ proptest! {
         }
         for d in check::check_all(&mut file.rules, &file.defs) {
             prop_assert!(inside(d.span(), text.len()));
+        }
+    }
+}
+
+/// Lines that look like Terraform and Packer, with the characters of HCL.
+fn hcl_like() -> impl Strategy<Value = String> {
+    let line = prop_oneof![
+        Just("resource \"vsphere_virtual_machine\" \"vm\" {".to_string()),
+        Just("source \"vsphere-iso\" \"x\" {".to_string()),
+        Just("data \"vsphere_host_pci_device\" \"gpu\" {".to_string()),
+        Just("}".to_string()),
+        "  (memory|name|pci_device_id|host_system_id|RAM|extra_config|firmware) = [^\n]{0,24}",
+        "  [a-z_]{1,8} = (var|local|data)\\.[a-z_.\\[\\]0-9*]{0,16}",
+        "[\"${}%<>#/*a-z0-9 =\\[\\],.-]{0,24}",
+        Just(
+            "  pci_device_id = [for d in data.vsphere_host_pci_device.gpu.pci_devices : d.id]"
+                .to_string()
+        ),
+        Just("locals {\n  a = local.b\n  b = \"${local.a}\"\n}".to_string()),
+    ];
+    prop::collection::vec(line, 0..30).prop_map(|l| l.join("\n"))
+}
+
+fn xml_like() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        Just("<VirtualSystem ovf:id=\"x\">".to_string()),
+        Just("</VirtualSystem>".to_string()),
+        Just("<Item><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>".to_string()),
+        Just("<vmw:Config vmw:key=\"backing.id\" vmw:value=\"0000:3b:00.0\"/>".to_string()),
+        Just("<rasd:ResourceSubType>vmware.pci.passthrough</rasd:ResourceSubType>".to_string()),
+        "[<>/=\"a-z0-9:. !-]{0,20}",
+    ];
+    prop::collection::vec(part, 0..30)
+        .prop_map(|p| format!("<?xml version=\"1.0\"?>\n<Envelope xmlns:ovf=\"o\" xmlns:rasd=\"r\" xmlns:vmw=\"v\">{}</Envelope>", p.join("\n")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn any_hcl_reads_without_panic_and_spans_stay_inside(text in hcl_like()) {
+        let shared: Arc<str> = Arc::from(text.as_str());
+        let r = vmlint::model::terraform::read(FileId(0), &shared, &[], &[]);
+        for d in &r.diags {
+            prop_assert!(inside(d.primary.span, text.len()), "{:?}", d);
+        }
+        let p = vmlint::model::packer::read_hcl(FileId(0), &shared, &[], &[]);
+        for d in &p.diags {
+            prop_assert!(inside(d.primary.span, text.len()), "{:?}", d);
+        }
+        for c in vmlint::model::hcl::comments(FileId(0), &text) {
+            prop_assert!(inside(c.span, text.len()));
+        }
+    }
+
+    #[test]
+    fn any_ovf_reads_without_panic_and_spans_stay_inside(text in xml_like()) {
+        let shared: Arc<str> = Arc::from(text.as_str());
+        let r = vmlint::model::ovf::read(FileId(0), &shared);
+        for d in &r.diags {
+            prop_assert!(inside(d.primary.span, text.len()), "{:?}", d);
+        }
+        for vm in &r.vms {
+            prop_assert!(inside(vm.span, text.len()));
         }
     }
 }
