@@ -214,7 +214,12 @@ fn check(args: &CheckArgs) -> ExitStatus {
     }
     let mut diags = outcome.diagnostics;
     // the fixes' text edits, for the formats that carry them (JSON, SARIF)
-    super::fixes::compute_all(&mut diags, &sources);
+    if outputs
+        .iter()
+        .any(|o| matches!(o.format, render::Format::Json | render::Format::Sarif))
+    {
+        super::fixes::compute_all(&mut diags, &sources);
+    }
     if let Some(path) = &args.write_baseline {
         let b = baseline::build(&diags, &sources);
         return match baseline::write(path, &b) {
