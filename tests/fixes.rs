@@ -197,3 +197,52 @@ fn a_user_rule_can_remove_a_key() {
         "displayName = \"lab-01\"\r\nmemSize = \"1024\"\r\n"
     );
 }
+
+#[test]
+fn a_fix_that_makes_a_file_worse_is_undone_and_reported() {
+    let host = std::fs::read(root().join("tests/fix/pt009-vmx/esx-fix-01.host.yaml")).unwrap();
+    // a rule whose fix turns a lab key into a passthrough device that names
+    // nothing: the file gets more findings than it had
+    let rules = b"rule LAB002 lab-flag {\n  severity warning\n  summary \"no lab flags\"\n  on vm\n  for key in vm.raw_keys where key == \"lab.flag\"\n  assert false\n  at key\n  message \"a lab flag\"\n  fix safe rename key to \"pciPassthru0.present\"\n}\n";
+    let vm = b"# vmlint: host=esx-fix-01\ndisplayName = \"lab-02\"\nvirtualHW.version = \"20\"\nmemSize = \"1024\"\nlab.flag = \"TRUE\"\n";
+    let t = tree(&[
+        ("esx-fix-01.host.yaml", &host),
+        ("policy.rules", rules),
+        ("vm.vmx", vm),
+    ]);
+    let r = vmlint_in(
+        t.path(),
+        &["check", ".", "--rules", "policy.rules", "--fix"],
+    );
+    assert!(r.stderr.contains("the fix of LAB002 made"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("it was undone: this is a bug of the rule"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(t.path().join("vm.vmx")).unwrap(), vm);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fix_through_a_symbolic_link_writes_its_target_and_keeps_the_link_and_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let (t, file, want) = case("pt015-vmx");
+    let real = t.path().join("real.vmx");
+    std::fs::rename(&file, &real).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("real.vmx", &file).unwrap();
+    fix(t.path(), &[]);
+    assert!(
+        std::fs::symlink_metadata(&file)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(&real).unwrap(), want);
+    assert_eq!(
+        std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}

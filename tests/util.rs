@@ -15,19 +15,7 @@ pub struct Run {
 
 /// Runs `vmlint ARGS` in `dir` with a clean environment for colours.
 pub fn vmlint_in(dir: &Path, args: &[&str]) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_vmlint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("vmlint runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    vmlint_env(dir, args, &[])
 }
 
 /// `vmlint_in` with more environment variables.

@@ -62,20 +62,18 @@ pub fn run(check: &dyn Fn(&SourceMap) -> Outcome, opts: &Options) -> Report {
     let mut frozen: HashSet<PathBuf> = HashSet::new();
     // files written in the last round: (original bytes, findings before)
     let mut last: HashMap<PathBuf, (Vec<u8>, usize, Vec<String>)> = HashMap::new();
-    for round in 0..MAX_ROUNDS {
+    // one more round than fix rounds: the last only judges the one before
+    for round in 0..=MAX_ROUNDS {
         let sources = SourceMap::with_reader(crate::engine::reread);
         let mut out = check(&sources);
         compute_all(&mut out.diagnostics, &sources);
-        let mut count: HashMap<FileId, usize> = HashMap::new();
+        let mut count: HashMap<PathBuf, usize> = HashMap::new();
         for d in &out.diagnostics {
-            *count.entry(d.primary.span.file).or_default() += 1;
+            *count.entry(sources.path(d.primary.span.file)).or_default() += 1;
         }
         // a round that made a file worse is undone
         for (path, (original, before, codes)) in last.drain() {
-            let now = (0..sources.len())
-                .map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX)))
-                .find(|id| sources.path(*id) == path)
-                .map_or(0, |id| count.get(&id).copied().unwrap_or(0));
+            let now = count.get(&path).copied().unwrap_or(0);
             if now > before {
                 let _ = crate::fix::write_atomic(&path, &original);
                 report.errors.push(format!(
@@ -103,6 +101,9 @@ pub fn run(check: &dyn Fn(&SourceMap) -> Outcome, opts: &Options) -> Report {
             by_file.entry(d.primary.span.file).or_default().push(d);
         }
         let mut changed = false;
+        if round == MAX_ROUNDS {
+            break;
+        }
         for (id, ds) in by_file {
             let f = sources.get(id);
             if frozen.contains(&f.path) {
@@ -146,7 +147,7 @@ pub fn run(check: &dyn Fn(&SourceMap) -> Outcome, opts: &Options) -> Report {
             let codes = ds.iter().map(|d| d.code.clone()).collect();
             last.insert(
                 f.path.clone(),
-                (original, count.get(&id).copied().unwrap_or(0), codes),
+                (original, count.get(&f.path).copied().unwrap_or(0), codes),
             );
         }
         if opts.diff || !changed {
