@@ -69,12 +69,8 @@ impl Client {
     }
 }
 
-fn diagnostics_of(uri: &str) -> impl Fn(&Value) -> bool + '_ {
-    move |m: &Value| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
-}
-
-#[test]
-fn an_editor_session_gets_diagnostics_fixes_and_a_clean_shutdown() {
+/// The PT015 fix case (a host and a VM with hot add on) in a temporary folder.
+fn pt015_case() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     for f in ["esx-fix-01.host.yaml", "vm.vm.yaml"] {
         std::fs::copy(
@@ -83,6 +79,31 @@ fn an_editor_session_gets_diagnostics_fixes_and_a_clean_shutdown() {
         )
         .unwrap();
     }
+    t
+}
+
+fn initialize(c: &mut Client) {
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    c.wait(|m| m["id"] == 0);
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+}
+
+fn shut_down(mut c: Client) {
+    c.send(json!({"jsonrpc": "2.0", "id": 99, "method": "shutdown"}));
+    c.wait(|m| m["id"] == 99);
+    c.send(json!({"jsonrpc": "2.0", "method": "exit"}));
+    assert!(c.child.wait().unwrap().success());
+}
+
+fn diagnostics_of(uri: &str) -> impl Fn(&Value) -> bool + '_ {
+    move |m: &Value| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+}
+
+#[test]
+fn an_editor_session_gets_diagnostics_fixes_and_a_clean_shutdown() {
+    let t = pt015_case();
     let path = t.path().join("vm.vm.yaml");
     let uri = format!("file://{}", path.display());
     // the buffer differs from the file on disk: the buffer is what counts
@@ -250,14 +271,7 @@ fn neovim_shows_the_servers_diagnostics() {
         eprintln!("neovim is not installed: the editor test needs it (apt-get install neovim)");
         return;
     }
-    let t = tempfile::tempdir().unwrap();
-    for f in ["esx-fix-01.host.yaml", "vm.vm.yaml"] {
-        std::fs::copy(
-            root().join("tests/fix/pt015-yaml").join(f),
-            t.path().join(f),
-        )
-        .unwrap();
-    }
+    let t = pt015_case();
     let out = t.path().join("diagnostics.txt");
     // 0.7 (Debian 12) has start_client; wait() until diagnostics arrive
     let lua = format!(
@@ -292,4 +306,51 @@ vim.cmd("qall!")
         "neovim showed: {shown:?}; stderr: {}",
         String::from_utf8_lossy(&r.stderr)
     );
+}
+
+#[test]
+fn a_shift_jis_vmx_buffer_is_read_as_the_editor_shows_it() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("tests/fix/pt009-vmx/esx-fix-01.host.yaml"),
+        t.path().join("esx-fix-01.host.yaml"),
+    )
+    .unwrap();
+    // on disk in Shift_JIS; the editor sends the decoded text, and the
+    // Japanese before the finding counts one UTF-16 unit a character
+    let text = ".encoding = \"Shift_JIS\"\r\n# vmlint: host=esx-fix-01\r\nvirtualHW.version = \"20\"\r\nfirmware = \"efi\"\r\nmemSize = \"65536\"\r\nsched.mem.pin = \"TRUE\"\r\npciPassthru.use64bitMMIO = \"TRUE\"\r\npciPassthru.64bitMMIOSizeGB = \"128\"\r\ndisplayName = \"学習サーバー\"\r\nannotation = \"担当: 基盤\"; vcpu.hotadd = \"TRUE\"\r\nvcpu.hotadd = \"TRUE\"\r\npciPassthru0.id = \"00000:059:00.0\"\r\npciPassthru0.present = \"TRUE\"\r\n";
+    let path = t.path().join("vm.vmx");
+    std::fs::write(&path, encoding_rs::SHIFT_JIS.encode(text).0).unwrap();
+    let uri = format!("file://{}", path.display());
+    let mut c = Client::start();
+    initialize(&mut c);
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": {"uri": uri, "languageId": "vmx", "version": 1, "text": text}}}),
+    );
+    let d = c.wait(diagnostics_of(&uri));
+    let list = d["params"]["diagnostics"].as_array().unwrap();
+    let pt015 = list
+        .iter()
+        .find(|x| x["code"] == "PT015")
+        .unwrap_or_else(|| panic!("{d}"));
+    // line 10 (0-based) is `vcpu.hotadd = "TRUE"`: the value at 15..19
+    assert_eq!(
+        pt015["range"],
+        json!({"start": {"line": 10, "character": 15}, "end": {"line": 10, "character": 19}}),
+        "{d}"
+    );
+    // after Japanese text, columns count UTF-16 units: the text after the
+    // closing quote of line 9 starts at 21 (`annotation = "` 14, 6 characters, `"`)
+    let after = list
+        .iter()
+        .find(|x| x["code"] == "VL009")
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(
+        after["range"]["start"],
+        json!({"line": 9, "character": 21}),
+        "{d}"
+    );
+    assert_eq!(list.len(), 2, "{d}");
+    shut_down(c);
 }
