@@ -273,7 +273,13 @@ fn load_yaml(
     let parsed = crate::yaml_tree::parse(id, &text);
     let mut diags = Vec::new();
     let mut any = false;
-    let shared: Arc<str> = Arc::from(text.as_str());
+    // the raw-key readers of plans, playbooks and templates share the text;
+    // other YAML does not need the copy
+    let shared: Arc<str> = if plan || ansible || packer {
+        Arc::from(text.as_str())
+    } else {
+        Arc::from("")
+    };
     for doc in &parsed.documents {
         // a vSphere dump is read as such, whatever the file is called
         if vsphere && crate::model::vsphere::is_hosts(doc) {
