@@ -92,7 +92,8 @@ pub fn run(
         plan_jobs(sources, cfg, &plan, &request);
     let files_total = jobs.iter().filter(|j| !j.2).count() + usize::from(request.stdin.is_some());
     progress.start(files_total);
-    let (keep_vms, keep_raw) = plan.keeps_vms();
+    let keep_vms = plan.keeps_vms();
+    let reads = |name: &str| plan.cross_reads(name);
     let mut sups = HashMap::new();
     let mut checked = FileCount::default();
     let mut hostless: HashSet<FileId> = HashSet::new();
@@ -206,7 +207,10 @@ pub fn run(
                 }
             }
         }
-        keep_vms.then(|| (slim(vm, keep_raw), candidates, ctx))
+        keep_vms.then(|| {
+            vm.keep_only(&reads);
+            (Box::new(vm), candidates, ctx)
+        })
     };
     let offset = early_vms.len();
     let streamed: Vec<(Loaded, Vec<Kept>, Vec<FileId>, bool)> = vm_files
@@ -214,7 +218,7 @@ pub fn run(
         .enumerate()
         .map(|(i, (p, d, ctx))| {
             let mut l = load::load_path(sources, p, *d, cfg);
-            let mut kept = Vec::new();
+            let mut kept = Vec::with_capacity(if keep_vms { l.vms.len() } else { 0 });
             let mut no_host = Vec::new();
             let owner = match (shard, l.vms.first()) {
                 (Some(_), Some(vm)) => Some((vm.file, unit(&inv, p, vm))),
@@ -236,16 +240,17 @@ pub fn run(
                 l.diags.clear();
                 l.suppressions.clear();
             }
-            // nothing to show in this file (yet): its text can go
-            if l.diags.is_empty() && l.suppressions.iter().all(|(_, s)| s.is_empty()) {
-                for (id, _) in &l.suppressions {
-                    sources.release(*id);
-                }
+            // checked: its text can go (positions stay; a snippet or a
+            // fingerprint reads it again), so memory follows the findings
+            for (id, sups) in &l.suppressions {
+                let shown = !sups.is_empty() || l.diags.iter().any(|d| d.primary.span.file == *id);
+                sources.release(*id, shown);
             }
             progress.tick();
             (l, kept, no_host, *ctx)
         })
         .collect();
+    drop(vm_files);
     let mut kept = Vec::new();
     let mut no_host = Vec::new();
     for (i, (path, ctx, vm)) in early_vms.into_iter().enumerate() {
@@ -275,7 +280,7 @@ pub fn run(
             owners.insert(file, u);
         }
         diags.extend(l.diags);
-        sups.extend(l.suppressions);
+        sups.extend(l.suppressions.into_iter().filter(|(_, s)| !s.is_empty()));
         unknowns.extend(l.unknowns);
         hostless.extend(no_host);
         for (vm, candidates, ctx) in k {
@@ -504,13 +509,4 @@ impl Scope<'_> {
 
 /// A VM kept for cross-VM rules, with its candidate hosts and whether it
 /// is only context.
-type Kept = (Vm, Vec<usize>, bool);
-
-/// What cross-VM rules may read of a VM: all but its raw keys, unless a
-/// cross-VM rule reads them.
-fn slim(mut vm: Vm, keep_raw: bool) -> Vm {
-    if !keep_raw {
-        vm.raw = crate::model::Raw::default();
-    }
-    vm
-}
+type Kept = (Box<Vm>, Vec<usize>, bool);

@@ -41,6 +41,9 @@ pub struct RuleInfo {
     pub uses_raw: bool,
     /// Reads `raw` of a host.
     pub uses_host_raw: bool,
+    /// The fields of a VM it reads, by name (what a VM kept for a cross-VM
+    /// rule must hold).
+    pub vm_fields: Vec<&'static str>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

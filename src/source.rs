@@ -188,16 +188,66 @@ impl SourceFile {
 pub type Rereader = fn(&Path, FileKind) -> Option<String>;
 
 /// Every file the run has read, shared by the loaders (which add) and the
-/// renderers (which read). To keep memory bounded on large trees, the text
-/// of a file with nothing to show can be released; `get` reads it again if
-/// a later finding needs it.
+/// renderers (which read). To keep memory bounded by the findings on large
+/// trees, the text of a file can be released once it is checked: its line
+/// table stays, so positions need no text, and `get` reads the text again
+/// (one file at a time, never kept) when a snippet or a fingerprint needs it.
 #[derive(Default)]
 pub struct SourceMap {
     files: Mutex<Vec<Arc<SourceFile>>>,
-    released: Mutex<Vec<bool>>,
+    released: Mutex<Vec<Option<Arc<Released>>>>,
     reader: Option<Rereader>,
+    /// The last text read again: renderers go file by file.
+    last: Mutex<Option<(FileId, Arc<SourceFile>)>>,
     /// The folder names are relative to; set once, before files are added.
     root: OnceLock<PathBuf>,
+}
+
+/// What is kept of a released text: its length and, when it is all ASCII
+/// (so a column is a byte count) and positions in it may be asked for,
+/// the length of each line (most `.vmx` and YAML lines are short).
+struct Released {
+    len: usize,
+    lines: Option<Vec<u16>>,
+}
+
+impl Released {
+    fn of(text: &str, positions: bool) -> Released {
+        let lines = (positions && text.is_ascii())
+            .then(|| {
+                let mut lines = text
+                    .split_inclusive('\n')
+                    .map(|l| u16::try_from(l.len()).ok())
+                    .collect::<Option<Vec<u16>>>()?;
+                // after a final newline (or in an empty text) is a line of its own
+                if text.is_empty() || text.ends_with('\n') {
+                    lines.push(0);
+                }
+                lines.shrink_to_fit();
+                Some(lines)
+            })
+            .flatten();
+        Released {
+            len: text.len(),
+            lines,
+        }
+    }
+
+    fn line_col(&self, offset: usize) -> Option<(usize, usize)> {
+        let lines = self.lines.as_ref()?;
+        let offset = offset.min(self.len);
+        let mut start = 0;
+        for (i, l) in lines.iter().enumerate() {
+            let end = start + usize::from(*l);
+            if offset < end {
+                return Some((i + 1, offset - start + 1));
+            }
+            start = end;
+        }
+        // at the end of the text: on its last line
+        let last = lines.last().map_or(0, |l| usize::from(*l));
+        Some((lines.len().max(1), offset - (start - last) + 1))
+    }
 }
 
 impl SourceMap {
@@ -225,8 +275,10 @@ impl SourceMap {
         }
     }
 
-    /// Drops the text of a file (when a reader can bring it back).
-    pub fn release(&self, id: FileId) {
+    /// Drops the text of a file (when a reader can bring it back), keeping
+    /// what positions in it need when `positions` (it has findings or
+    /// suppressions).
+    pub fn release(&self, id: FileId, positions: bool) {
         if self.reader.is_none() {
             return;
         }
@@ -236,14 +288,50 @@ impl SourceMap {
             files.get_mut(id.0 as usize),
             released.get_mut(id.0 as usize),
         ) {
+            if flag.is_some() {
+                return;
+            }
+            *flag = Some(Arc::new(Released::of(&slot.text, positions)));
             *slot = Arc::new(SourceFile::named(
                 slot.path.clone(),
                 Arc::clone(&slot.display),
                 slot.kind,
                 Arc::from(""),
             ));
-            *flag = true;
         }
+    }
+
+    /// Line and column (1-based, in characters) of a byte offset, without
+    /// reading a released ASCII text again.
+    pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
+        if let Some(at) = self.released_of(id).and_then(|r| r.line_col(offset)) {
+            return at;
+        }
+        self.get(id).line_col(offset)
+    }
+
+    /// Where a span starts and ends: ((line, column), (line, column)).
+    pub fn position(&self, span: Span) -> ((usize, usize), (usize, usize)) {
+        match self.released_of(span.file) {
+            Some(r) if r.lines.is_some() => {
+                let start = (span.start as usize).min(r.len);
+                let end = (span.end as usize).clamp(start, r.len);
+                (
+                    r.line_col(start).unwrap_or((1, 1)),
+                    r.line_col(end).unwrap_or((1, 1)),
+                )
+            }
+            _ => {
+                let file = self.get(span.file);
+                let r = file.clamp(span);
+                (file.line_col(r.start), file.line_col(r.end))
+            }
+        }
+    }
+
+    fn released_of(&self, id: FileId) -> Option<Arc<Released>> {
+        let released = self.released.lock().unwrap_or_else(|e| e.into_inner());
+        released.get(id.0 as usize).cloned().flatten()
     }
 
     /// The path of a file, without reading a released text again.
@@ -269,16 +357,20 @@ impl SourceMap {
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
         files.push(file);
-        released.push(false);
+        released.push(None);
         FileId(u32::try_from(files.len() - 1).unwrap_or(u32::MAX))
     }
 
     pub fn get(&self, id: FileId) -> Arc<SourceFile> {
-        let was_released = {
-            let released = self.released.lock().unwrap_or_else(|e| e.into_inner());
-            released.get(id.0 as usize).copied().unwrap_or(false)
-        };
-        if was_released && let Some(reader) = self.reader {
+        if self.released_of(id).is_some()
+            && let Some(reader) = self.reader
+        {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, file)) = last.as_ref()
+                && *at == id
+            {
+                return Arc::clone(file);
+            }
             let (path, display, kind) = {
                 let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
                 match files.get(id.0 as usize) {
@@ -294,15 +386,7 @@ impl SourceMap {
             };
             let text = reader(&path, kind).unwrap_or_default();
             let file = Arc::new(SourceFile::named(path, display, kind, Arc::from(text)));
-            let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-            let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
-            if let (Some(slot), Some(flag)) = (
-                files.get_mut(id.0 as usize),
-                released.get_mut(id.0 as usize),
-            ) {
-                *slot = Arc::clone(&file);
-                *flag = false;
-            }
+            *last = Some((id, Arc::clone(&file)));
             return file;
         }
         let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
@@ -348,14 +432,46 @@ mod tests {
         }
         let map = SourceMap::with_reader(reader);
         let id = map.add("a.vmx", FileKind::Vmx, "first");
-        map.release(id);
+        map.release(id, true);
         assert_eq!(map.name(id), "a.vmx", "the name needs no text");
         assert_eq!(&*map.get(id).text, "again: a.vmx");
         // without a reader, nothing is released
         let plain = SourceMap::new();
         let id = plain.add("b.vmx", FileKind::Vmx, "kept");
-        plain.release(id);
+        plain.release(id, true);
         assert_eq!(&*plain.get(id).text, "kept");
+    }
+
+    #[test]
+    fn a_released_ascii_text_keeps_its_positions_without_being_read_again() {
+        fn reader(_: &Path, _: FileKind) -> Option<String> {
+            Some("read again: \u{e9}\n".to_string())
+        }
+        let map = SourceMap::with_reader(reader);
+        let id = map.add("a.vmx", FileKind::Vmx, "a = \"1\"\nmemSize = \"4\"\n");
+        map.release(id, true);
+        // the line table kept answers; the reader's text would say line 1
+        assert_eq!(map.line_col(id, 8), (2, 1));
+        assert_eq!(map.position(Span::new(id, 8, 21)), ((2, 1), (2, 14)));
+        assert_eq!(map.position(Span::new(id, 90, 99)), ((3, 1), (3, 1)));
+        // the ends of a text, with and without a final newline
+        for (text, at, want) in [
+            ("a\nb\n", 4, (3, 1)),
+            ("a\nb", 3, (2, 2)),
+            ("", 0, (1, 1)),
+            ("a\nb", 1, (1, 2)),
+        ] {
+            let id = map.add("c.vmx", FileKind::Vmx, text);
+            let kept = map.get(id).line_col(at);
+            map.release(id, true);
+            assert_eq!(map.line_col(id, at), want, "{text:?} at {at}");
+            assert_eq!(kept, want, "{text:?} at {at}");
+        }
+        // a text with other characters is read again for its columns
+        let id = map.add("b.vmx", FileKind::Vmx, "\u{e9} = \"1\"\n");
+        map.release(id, true);
+        assert_eq!(map.line_col(id, 14), (1, 14));
+        assert_eq!(&*map.get(id).text, "read again: \u{e9}\n");
     }
 
     #[test]

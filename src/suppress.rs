@@ -22,11 +22,11 @@ pub fn apply(
     let mut kept = Vec::with_capacity(diags.len());
     for d in diags {
         let file = d.primary.span.file;
-        let Some(list) = sups.get_mut(&file) else {
+        let Some(list) = sups.get_mut(&file).filter(|l| !l.is_empty()) else {
             kept.push(d);
             continue;
         };
-        let (line, _) = sources.get(file).line_col(d.primary.span.start as usize);
+        let (line, _) = sources.line_col(file, d.primary.span.start as usize);
         let hit = list
             .iter_mut()
             .find(|s| s.line == line && s.codes.iter().any(|c| d.code.starts_with(c.as_str())));

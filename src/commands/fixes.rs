@@ -64,7 +64,9 @@ pub fn run(check: &dyn Fn(&SourceMap) -> Outcome, opts: &Options) -> Report {
     let mut last: HashMap<PathBuf, (Vec<u8>, usize, Vec<String>)> = HashMap::new();
     // one more round than fix rounds: the last only judges the one before
     for round in 0..=MAX_ROUNDS {
-        let sources = SourceMap::with_reader(crate::engine::reread);
+        // texts are kept, not read again: edits apply to the text they were
+        // computed on, even when another name of the same file is written first
+        let sources = SourceMap::new();
         let mut out = check(&sources);
         compute_all(&mut out.diagnostics, &sources);
         let mut count: HashMap<PathBuf, usize> = HashMap::new();

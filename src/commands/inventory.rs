@@ -58,7 +58,7 @@ pub fn run(paths: &[PathBuf], format: ListFormat, args: &RuleArgs) -> ExitStatus
     for mut vm in vms {
         let (c, _) = inv.candidates(&vm);
         problems += inv.resolve_devices(&mut vm, &c).len();
-        inv.add_vm(vm, c, false);
+        inv.add_vm(Box::new(vm), c, false);
     }
     let at = |span: Span| -> String {
         let f = sources.get(span.file);

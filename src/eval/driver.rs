@@ -39,12 +39,16 @@ impl<'r> Plan<'r> {
         plan
     }
 
-    /// Whether VMs must be kept after loading, and with their raw keys.
-    pub fn keeps_vms(&self) -> (bool, bool) {
-        (
-            !self.cross_vm.is_empty(),
-            self.cross_vm.iter().any(|c| c.rule.info.uses_raw),
-        )
+    /// Whether VMs must be kept after loading for cross-VM rules.
+    pub fn keeps_vms(&self) -> bool {
+        !self.cross_vm.is_empty()
+    }
+
+    /// Whether a cross-VM rule reads the VM field `name`.
+    pub fn cross_reads(&self, name: &str) -> bool {
+        self.cross_vm
+            .iter()
+            .any(|c| c.rule.info.vm_fields.contains(&name))
     }
 }
 

@@ -13,7 +13,8 @@ pub struct Inventory {
     pub hosts: Vec<Host>,
     by_name: HashMap<String, usize>,
     clusters: HashMap<String, Vec<usize>>,
-    pub vms: Vec<Vm>,
+    /// Boxed: moved in from the loading threads without copying.
+    pub vms: Vec<Box<Vm>>,
     /// Candidate hosts of each VM: one for `host:`, every host of the
     /// cluster for `cluster:`, none when unplaced or unknown.
     pub vm_hosts: Vec<Vec<usize>>,
@@ -243,7 +244,7 @@ impl Inventory {
 
     /// Adds a VM with its candidate hosts; placed by name, it joins
     /// `host.vms`. A context VM is seen by cross-VM rules, not checked.
-    pub fn add_vm(&mut self, vm: Vm, candidates: Vec<usize>, context: bool) {
+    pub fn add_vm(&mut self, vm: Box<Vm>, candidates: Vec<usize>, context: bool) {
         let vi = self.vms.len();
         if let (Placement::Host(_), [h]) = (&vm.placement, candidates.as_slice())
             && let Some(list) = self.host_vms.get_mut(*h)

@@ -286,6 +286,32 @@ impl Vm {
         }
     }
 
+    /// Drops what no field that `reads` (by its name on a VM) needs, and
+    /// spare room: a VM kept for cross-VM rules holds only what they read.
+    pub fn keep_only(&mut self, reads: &dyn Fn(&str) -> bool) {
+        if !reads("raw") && !reads("raw_keys") {
+            self.raw = Raw::default();
+        }
+        if !reads("firmware") {
+            self.firmware = None;
+        }
+        if !reads("power_state") {
+            self.power_state = None;
+        }
+        if !reads("migration") {
+            self.drs_automation = None;
+        }
+        if !reads("snapshots") {
+            self.snapshots = Vec::new();
+        }
+        if !reads("passthrough") {
+            self.passthrough = Vec::new();
+        }
+        self.passthrough.shrink_to_fit();
+        self.snapshots.shrink_to_fit();
+        self.unknown.shrink_to_fit();
+    }
+
     /// The name for messages: `displayName`, `name`, or the file.
     pub fn label(&self) -> &str {
         self.name.as_ref().map_or("", |n| n.value.as_str())

@@ -40,12 +40,9 @@ pub struct Location {
 }
 
 pub fn locate(d: &Diagnostic, sources: &SourceMap) -> Location {
-    let file = sources.get(d.primary.span.file);
-    let r = file.clamp(d.primary.span);
-    let (line, column) = file.line_col(r.start);
-    let (end_line, end_column) = file.line_col(r.end);
+    let ((line, column), (end_line, end_column)) = sources.position(d.primary.span);
     Location {
-        path: file.name(),
+        path: sources.name(d.primary.span.file),
         line,
         column,
         end_line,

@@ -69,6 +69,9 @@ impl Checker<'_> {
                             let raw = f.name == "raw" || f.name == "raw_keys";
                             self.uses_raw |= raw && r == RecordType::Vm;
                             self.uses_host_raw |= raw && r == RecordType::Host;
+                            if r == RecordType::Vm && !self.vm_fields.contains(&f.name) {
+                                self.vm_fields.push(f.name);
+                            }
                             f.ty
                         }
                         None => {

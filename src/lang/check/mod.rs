@@ -123,6 +123,7 @@ struct Checker<'d> {
     uses_vms: bool,
     uses_raw: bool,
     uses_host_raw: bool,
+    vm_fields: Vec<&'static str>,
     /// Every predicate, and how many of them (in order) may be called here.
     defs: &'d [Def],
     visible: usize,
@@ -142,6 +143,7 @@ impl<'d> Checker<'d> {
             uses_vms: false,
             uses_raw: false,
             uses_host_raw: false,
+            vm_fields: Vec::new(),
             defs,
             visible,
             fresh: 0,
@@ -351,6 +353,7 @@ impl<'d> Checker<'d> {
             uses_vms: self.uses_vms,
             uses_raw: self.uses_raw,
             uses_host_raw: self.uses_host_raw,
+            vm_fields: std::mem::take(&mut self.vm_fields),
         };
     }
 

@@ -135,7 +135,7 @@ pub static FIELDS: &[FieldDef] = &[
                                 c.inv
                                     .vms
                                     .get(*vi)
-                                    .map(|vm| Val::new(Value::Record(Record::Vm(*vi, vm)), Some(vm.span)))
+                                    .map(|vm| Val::new(Value::Record(Record::Vm(*vi, vm.as_ref())), Some(vm.span)))
                             })
                             .collect()
                     })
