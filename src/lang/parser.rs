@@ -77,33 +77,65 @@ pub fn parse_file(file: FileId, text: &str) -> (RuleFile, Vec<Diagnostic>) {
             ),
         );
     }
-    for (start, end) in chunks {
-        let chunk = &text[start..end];
-        if let Some(d) = too_deep(file, chunk, start) {
-            diags.push(d);
-            continue;
+    // rule blocks parse apart, on every core: the embedded pack is most of
+    // the start-up of a one-file run
+    use rayon::prelude::*;
+    let parsed: Vec<(Option<Chunk>, Vec<Diagnostic>)> = chunks
+        .par_iter()
+        .map(|&(start, end)| parse_chunk(file, text, start, end))
+        .collect();
+    for (chunk, d) in parsed {
+        match chunk {
+            Some(Chunk::Rule(r)) => out.rules.push(*r),
+            Some(Chunk::Defs(defs)) => out.defs.extend(defs),
+            None => {}
         }
-        let b = Builder {
-            file,
-            base: start,
-            end,
-            errors: RefCell::new(Vec::new()),
-        };
-        let kind = if chunk.starts_with("def") {
-            R::def_chunk
-        } else {
-            R::rule_chunk
-        };
-        match RuleParser::parse(kind, chunk) {
-            Ok(mut pairs) => match pairs.next().and_then(|p| p.into_inner().next()) {
-                Some(p) if kind == R::def_chunk => out.defs.extend(b.def(p)),
-                Some(p) => out.rules.push(b.rule(p)),
-                None => {}
-            },
-            Err(e) => diags.push(b.pest_error(&e)),
-        }
-        diags.extend(b.errors.into_inner());
+        diags.extend(d);
     }
+    (out, diags)
+}
+
+/// What one block of a rule file holds.
+enum Chunk {
+    Rule(Box<Ast>),
+    Defs(Vec<Def>),
+}
+
+/// Parses the block of `text` from `start` to `end`.
+fn parse_chunk(
+    file: FileId,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> (Option<Chunk>, Vec<Diagnostic>) {
+    let chunk = text.get(start..end).unwrap_or("");
+    if let Some(d) = too_deep(file, chunk, start) {
+        return (None, vec![d]);
+    }
+    let b = Builder {
+        file,
+        base: start,
+        end,
+        errors: RefCell::new(Vec::new()),
+    };
+    let kind = if chunk.starts_with("def") {
+        R::def_chunk
+    } else {
+        R::rule_chunk
+    };
+    let mut diags = Vec::new();
+    let out = match RuleParser::parse(kind, chunk) {
+        Ok(mut pairs) => match pairs.next().and_then(|p| p.into_inner().next()) {
+            Some(p) if kind == R::def_chunk => Some(Chunk::Defs(b.def(p).into_iter().collect())),
+            Some(p) => Some(Chunk::Rule(Box::new(b.rule(p)))),
+            None => None,
+        },
+        Err(e) => {
+            diags.push(b.pest_error(&e));
+            None
+        }
+    };
+    diags.extend(b.errors.into_inner());
     (out, diags)
 }
 
