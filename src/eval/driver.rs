@@ -4,7 +4,7 @@
 //! (`evaluate`), on all cores. A VM placed on a cluster is checked against
 //! each candidate host; a finding stands when every candidate has it.
 
-use super::{CompiledRule, run};
+use super::{CompiledRule, Scratch, run};
 use crate::diagnostic::Diagnostic;
 use crate::ir::Target;
 use crate::model::Vm;
@@ -62,11 +62,19 @@ pub fn check_vm(
 ) -> Vec<Diagnostic> {
     let inv = ctx.inv;
     let mut found = Vec::new();
+    let mut scratch = Scratch::default();
     let subject = Val::new(Value::Record(Record::Vm(vi, vm)), Some(vm.span));
     for c in rules {
         // with no known host, `host` is null and the rule decides (`when host != null`)
         if !c.rule.info.uses_host || hosts.is_empty() {
-            run(c, subject.clone(), Val::null(), ctx, &mut found);
+            run(
+                c,
+                subject.clone(),
+                Val::null(),
+                ctx,
+                &mut scratch,
+                &mut found,
+            );
             continue;
         }
         let mut per_host: Vec<Vec<Diagnostic>> = Vec::with_capacity(hosts.len());
@@ -74,7 +82,7 @@ pub fn check_vm(
             if let Some(h) = inv.hosts.get(*hi) {
                 let host = Val::new(Value::Record(Record::Host(*hi, h)), Some(h.span));
                 let mut mine = Vec::new();
-                run(c, subject.clone(), host, ctx, &mut mine);
+                run(c, subject.clone(), host, ctx, &mut scratch, &mut mine);
                 per_host.push(mine);
             }
         }
@@ -107,8 +115,16 @@ pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
             let mut found = Vec::new();
             if let Some(h) = inv.hosts.get(hi) {
                 let subject = Val::new(Value::Record(Record::Host(hi, h)), Some(h.span));
+                let mut scratch = Scratch::default();
                 for c in &plan.per_host {
-                    run(c, subject.clone(), subject.clone(), &ctx, &mut found);
+                    run(
+                        c,
+                        subject.clone(),
+                        subject.clone(),
+                        &ctx,
+                        &mut scratch,
+                        &mut found,
+                    );
                 }
             }
             found

@@ -11,6 +11,7 @@ use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::ir::*;
 use crate::schema::fields::{FIELDS, FieldContext};
 use crate::schema::functions;
+use crate::schema::types::Ty;
 use crate::schema::value::{Record, Val, Value, equal};
 
 use std::borrow::Cow;
@@ -51,15 +52,28 @@ impl CompiledRule {
     }
 }
 
+/// What the rules run on one subject share: the variable slots' buffer,
+/// and the list fields already built (`vm.passthrough` is read by most
+/// rules; `host.vms` by each device of a cross-VM rule). Field getters
+/// are pure, so a list read again is the same list.
+#[derive(Default)]
+pub struct Scratch<'a> {
+    env: Vec<Val<'a>>,
+    lists: Vec<(usize, usize, Val<'a>)>,
+}
+
 /// Runs one rule on one subject. `host` is the VM's host for VM rules.
 pub fn run<'a>(
     c: &'a CompiledRule,
     subject: Val<'a>,
     host: Val<'a>,
     ctx: &FieldContext<'a>,
+    scratch: &mut Scratch<'a>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut env: Vec<Val<'a>> = vec![Val::null(); c.rule.info.slots.max(2)];
+    let mut env = std::mem::take(&mut scratch.env);
+    env.clear();
+    env.resize(c.rule.info.slots.max(2), Val::null());
     if let Some(s) = env.get_mut(SLOT_SUBJECT) {
         *s = subject;
     }
@@ -75,6 +89,7 @@ pub fn run<'a>(
         ctx,
         env,
         budget: STEP_BUDGET,
+        lists: std::mem::take(&mut scratch.lists),
     };
     ev.steps(c, 0, out);
     if ev.budget == 0 {
@@ -91,6 +106,8 @@ pub fn run<'a>(
             .with_help("the rule walks too many combinations (nested `for` or quantifiers over long lists); narrow it with `where`"),
         );
     }
+    scratch.env = ev.env;
+    scratch.lists = ev.lists;
 }
 
 /// Loop iterations (of `for` and of quantifiers) one rule may spend on one
@@ -103,6 +120,8 @@ struct Eval<'c, 'a> {
     env: Vec<Val<'a>>,
     /// Steps left; at 0 every loop stops and the run reports that it gave up.
     budget: u64,
+    /// List fields built for this subject: (field, record, list).
+    lists: Vec<(usize, usize, Val<'a>)>,
 }
 
 impl<'a> Eval<'_, 'a> {
@@ -249,6 +268,21 @@ impl<'a> Eval<'_, 'a> {
                 match (&b.v, FIELDS.get(*i)) {
                     (Value::Record(r), Some(f)) => match r.unknown(f.on, f.name) {
                         Some(at) => Val::unknown(at),
+                        None if matches!(f.ty, Ty::List(_)) => {
+                            let key = r.address();
+                            if let Some((.., v)) =
+                                self.lists.iter().find(|(fi, k, _)| fi == i && *k == key)
+                            {
+                                return v.clone();
+                            }
+                            let v = (f.get)(*r, self.ctx);
+                            // a subject's lists are few; a long walk keeps the last ones
+                            if self.lists.len() >= 64 {
+                                self.lists.remove(0);
+                            }
+                            self.lists.push((*i, key, v.clone()));
+                            v
+                        }
                         None => (f.get)(*r, self.ctx),
                     },
                     // a field of a missing record is missing at the same place
@@ -515,6 +549,7 @@ pub fn describe(c: &CompiledRule, t: &Template) -> String {
         ctx: &ctx,
         env,
         budget: STEP_BUDGET,
+        lists: Vec::new(),
     }
     .render(t)
 }

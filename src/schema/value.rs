@@ -38,6 +38,21 @@ impl Record<'_> {
             .map(|(.., at)| *at)
     }
 
+    /// The address of what the record stands on: with a field's index, it
+    /// names one value of the model.
+    pub fn address(&self) -> usize {
+        match self {
+            Record::Vm(_, vm) | Record::Mmio64(vm) | Record::Migration(vm) | Record::HotAdd(vm) => {
+                std::ptr::from_ref::<crate::model::Vm>(vm) as usize
+            }
+            Record::Host(_, h) | Record::Coredump(h) => {
+                std::ptr::from_ref::<crate::model::Host>(h) as usize
+            }
+            Record::Device(d) => std::ptr::from_ref::<crate::model::Device>(d) as usize,
+            Record::HostPci(p) => std::ptr::from_ref::<crate::model::HostPci>(p) as usize,
+        }
+    }
+
     fn same(&self, other: &Record<'_>) -> bool {
         use Record::*;
         match (self, other) {
