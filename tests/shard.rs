@@ -131,3 +131,18 @@ fn merge_joins_the_parts_json_and_sarif() {
     let r = vmlint_in(t.path(), &["check", "--shard", "5/4"]);
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn every_output_is_byte_identical_on_one_thread_and_on_two() {
+    // cross-VM findings (PT011), clusters, and files whose texts are
+    // released and read again for snippets and fingerprints
+    let t = estate();
+    for format in ["human", "compact", "json", "sarif", "junit", "gitlab"] {
+        let one = vmlint_in(t.path(), &["check", "--format", format, "--jobs", "1"]);
+        let two = vmlint_in(t.path(), &["check", "--format", format, "--jobs", "2"]);
+        assert_eq!(one.code, 1, "{format}: {}", one.stderr);
+        assert!(one.stdout.contains("PT011"), "{format}: {}", one.stdout);
+        assert_eq!(one.stdout, two.stdout, "{format}");
+        assert_eq!(one.stderr, two.stderr, "{format}");
+    }
+}
