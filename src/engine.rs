@@ -213,43 +213,49 @@ pub fn run(
         })
     };
     let offset = early_vms.len();
-    let streamed: Vec<(Loaded, Vec<Kept>, Vec<FileId>, bool)> = vm_files
+    // each thread gathers what its files leave into one heap of results,
+    // in file order: nothing is kept per file that has nothing to say
+    let streamed = vm_files
         .par_iter()
         .enumerate()
-        .map(|(i, (p, d, ctx))| {
+        .fold(Streamed::default, |mut acc, (i, (p, d, ctx))| {
             let mut l = load::load_path(sources, p, *d, cfg);
-            let mut kept = Vec::with_capacity(if keep_vms { l.vms.len() } else { 0 });
-            let mut no_host = Vec::new();
             let owner = match (shard, l.vms.first()) {
                 (Some(_), Some(vm)) => Some((vm.file, unit(&inv, p, vm))),
                 _ => None,
             };
             let skip = elsewhere(owner.as_ref().map(|(_, u)| u));
+            let kept_before = acc.kept.len();
             for vm in std::mem::take(&mut l.vms) {
-                kept.extend(check_one(
+                acc.kept.extend(check_one(
                     &inv,
                     offset + i,
                     place(p, vm),
                     *ctx || skip,
                     &mut l.diags,
-                    &mut no_host,
+                    &mut acc.no_host,
                 ));
             }
-            l.owner = owner;
             if *ctx {
                 l.diags.clear();
                 l.suppressions.clear();
             }
+            checked_file(&mut acc.files, &l, acc.kept.len() > kept_before, *ctx);
             // checked: its text can go (positions stay; a snippet or a
             // fingerprint reads it again), so memory follows the findings
             for (id, sups) in &l.suppressions {
                 let shown = !sups.is_empty() || l.diags.iter().any(|d| d.primary.span.file == *id);
                 sources.release(*id, shown);
             }
+            acc.owners.extend(owner);
+            acc.diags.append(&mut l.diags);
+            acc.sups
+                .extend(l.suppressions.into_iter().filter(|(_, s)| !s.is_empty()));
+            acc.unknowns.append(&mut l.unknowns);
             progress.tick();
-            (l, kept, no_host, *ctx)
+            acc
         })
-        .collect();
+        .reduce(Streamed::default, Streamed::join);
     drop(vm_files);
     let mut kept = Vec::new();
     let mut no_host = Vec::new();
@@ -270,22 +276,27 @@ pub fn run(
     }
     hostless.extend(no_host);
     // VMs move into the inventory once, into room made for all of them
-    inv.reserve_vms(kept.len() + streamed.iter().map(|(_, k, ..)| k.len()).sum::<usize>());
+    inv.reserve_vms(kept.len() + streamed.kept.len());
     for (vm, candidates, ctx) in kept {
         inv.add_vm(vm, candidates, ctx);
     }
-    for (mut l, k, no_host, ctx) in streamed {
-        checked.count_streamed(&l, !k.is_empty(), ctx);
-        if let Some((file, u)) = l.owner.take() {
-            owners.insert(file, u);
-        }
-        diags.extend(l.diags);
-        sups.extend(l.suppressions.into_iter().filter(|(_, s)| !s.is_empty()));
-        unknowns.extend(l.unknowns);
-        hostless.extend(no_host);
-        for (vm, candidates, ctx) in k {
-            inv.add_vm(vm, candidates, ctx);
-        }
+    let Streamed {
+        diags: streamed_diags,
+        sups: streamed_sups,
+        unknowns: streamed_unknowns,
+        kept: streamed_kept,
+        no_host: streamed_no_host,
+        owners: streamed_owners,
+        files,
+    } = streamed;
+    checked.files += files;
+    owners.extend(streamed_owners);
+    diags.extend(streamed_diags);
+    sups.extend(streamed_sups);
+    unknowns.extend(streamed_unknowns);
+    hostless.extend(streamed_no_host);
+    for (vm, candidates, ctx) in streamed_kept {
+        inv.add_vm(vm, candidates, ctx);
     }
 
     // 3. cross-VM and host rules
@@ -337,6 +348,39 @@ pub fn run(
     }
 }
 
+/// What the loading threads leave, gathered in file order.
+#[derive(Default)]
+struct Streamed {
+    diags: Vec<Diagnostic>,
+    sups: Vec<(FileId, Vec<crate::directives::Suppression>)>,
+    unknowns: Vec<(Span, String)>,
+    kept: Vec<Kept>,
+    no_host: Vec<FileId>,
+    owners: Vec<(FileId, String)>,
+    files: usize,
+}
+
+impl Streamed {
+    fn join(mut self, mut other: Streamed) -> Streamed {
+        self.diags.append(&mut other.diags);
+        self.sups.append(&mut other.sups);
+        self.unknowns.append(&mut other.unknowns);
+        self.kept.append(&mut other.kept);
+        self.no_host.append(&mut other.no_host);
+        self.owners.append(&mut other.owners);
+        self.files += other.files;
+        self
+    }
+}
+
+/// Counts a streamed file as checked: it held VMs, suppressions or
+/// problems, and is not only context.
+fn checked_file(files: &mut usize, l: &Loaded, had_vms: bool, context: bool) {
+    if !context && (had_vms || !l.suppressions.is_empty() || !l.diags.is_empty()) {
+        *files += 1;
+    }
+}
+
 /// FileFormat files that were read (VMs, hosts, or problems found), not
 /// YAML files that turned out to be something else.
 #[derive(Default)]
@@ -347,12 +391,6 @@ struct FileCount {
 impl FileCount {
     fn count(&mut self, l: &Loaded, context: bool) {
         if !context && (!l.vms.is_empty() || !l.hosts.is_empty() || !l.diags.is_empty()) {
-            self.files += 1;
-        }
-    }
-
-    fn count_streamed(&mut self, l: &Loaded, had_vms: bool, context: bool) {
-        if !context && (had_vms || !l.suppressions.is_empty() || !l.diags.is_empty()) {
             self.files += 1;
         }
     }

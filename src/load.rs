@@ -18,8 +18,6 @@ pub struct Loaded {
     pub hosts: Vec<Host>,
     pub diags: Vec<Diagnostic>,
     pub suppressions: Vec<(FileId, Vec<Suppression>)>,
-    /// The part of the estate the file belongs to (for `--shard`).
-    pub owner: Option<(FileId, String)>,
     /// What infrastructure code left unknown, and where (`--verbose`).
     pub unknowns: Vec<(Span, String)>,
     /// Host state a playbook asks for (`vmware_host_passthrough`).
