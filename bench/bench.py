@@ -9,6 +9,8 @@ between runs); each --corpus names an existing corpus instead (any
 generator's, with an expected.json: counts per code, and `args`). It warms
 the page cache, then times, median of --reps runs:
   vmlint   target/release/vmlint check CORPUS --format compact --fail-on never
+           (the whole pack, then only the codes expected.json counts, which
+           are the rules the peers evaluate)
   rg       rg -c pciPassthru CORPUS            (reading every file: the floor)
   regorus  the Rego peer, when --peers names the peers' folder: built here
            with cargo (CARGO_TARGET_DIR under --work, so the peers' folder may
@@ -142,7 +144,10 @@ def main():
         print(f"\ncorpus {path} ({vms} VMs): {files} files, {mb:.1f} MB; findings per code "
               + ("MATCH expected.json" if ok else f"MISMATCH: got {got}, want {want}"))
         subprocess.run(f"find {path} -type f -print0 | xargs -0 cat > /dev/null", shell=True)
+        # the peers evaluate the codes the oracle counts: vmlint on those alone too
+        codes = ",".join(sorted(expected.get("counts", {})))
         cases = [("vmlint", f"{VMLINT} check {path} --config {config} --format compact --fail-on never > /dev/null"),
+                 ("vmlint, peers' rules", f"{VMLINT} check {path} --config {config} --select {codes} --format compact --fail-on never > /dev/null"),
                  ("rg (read floor)", f"rg -c pciPassthru {path} > /dev/null")]
         if regorus:
             cases.append(("regorus -j0", f"{regorus} {path} --threads 0 > /dev/null"))
@@ -153,14 +158,17 @@ def main():
         for name, cmd in cases:
             rows[name] = median_run(cmd, a.reps)
         floor = rows["rg (read floor)"][0]
-        print(f"{'case':<16} {'wall s':>8} {'peak MB':>8} {'files/s':>10} {'MB/s':>8} {'x rg':>6}  runs")
+        print(f"{'case':<21} {'wall s':>8} {'peak MB':>8} {'files/s':>10} {'MB/s':>8} {'x rg':>6}  runs")
         for name, (wall, rss, code, walls) in rows.items():
-            print(f"{name:<16} {wall:>8.2f} {rss:>8.0f} {files / wall:>10.0f} {mb / wall:>8.1f} {wall / floor:>6.1f}  "
+            print(f"{name:<21} {wall:>8.2f} {rss:>8.0f} {files / wall:>10.0f} {mb / wall:>8.1f} {wall / floor:>6.1f}  "
                   + " ".join(f"{w:.2f}" for w in walls) + ("" if code == 0 else f"  (exit {code})"))
         mine = rows["vmlint"][0]
         line = f"ratios: vmlint / rg {mine / floor:.2f}"
         if "regorus -j0" in rows:
-            line += f"; regorus / vmlint {rows['regorus -j0'][0] / mine:.2f} (vmlint is that many times faster)"
+            peer = rows["regorus -j0"][0]
+            same = rows["vmlint, peers' rules"][0]
+            line += (f"; regorus / vmlint {peer / mine:.2f} (whole pack), {peer / same:.2f} (the peers' rules)"
+                     " (vmlint is that many times faster)")
         print(line)
     print(f"\none .vmx and its host, whole pack: {one_file(a.work)}")
 
