@@ -264,9 +264,27 @@ impl<'a> Eval<'_, 'a> {
             }
             Kind::Slot(s) => self.env.get(*s).cloned().unwrap_or_else(Val::null),
             Kind::Field(base, i) => {
-                let b = self.eval(base);
-                match (&b.v, FIELDS.get(*i)) {
-                    (Value::Record(r), Some(f)) => match r.unknown(f.on, f.name) {
+                // a field of a variable reads the record where it is, uncopied
+                let (record, span) = match &base.kind {
+                    Kind::Slot(s) => match self.env.get(*s) {
+                        Some(Val {
+                            v: Value::Record(r),
+                            span,
+                            ..
+                        }) => (Some(*r), *span),
+                        Some(v) => (None, v.span),
+                        None => (None, None),
+                    },
+                    _ => {
+                        let b = self.eval(base);
+                        match b.v {
+                            Value::Record(r) => (Some(r), b.span),
+                            _ => (None, b.span),
+                        }
+                    }
+                };
+                match (record.as_ref(), FIELDS.get(*i)) {
+                    (Some(r), Some(f)) => match r.unknown(f.on, f.name) {
                         Some(at) => Val::unknown(at),
                         None if matches!(f.ty, Ty::List(_)) => {
                             let key = r.address();
@@ -288,8 +306,8 @@ impl<'a> Eval<'_, 'a> {
                     // a field of a missing record is missing at the same place
                     _ => Val {
                         v: Value::Null,
-                        span: b.span,
-                        missing: b.span.is_some(),
+                        span,
+                        missing: span.is_some(),
                         unknown: false,
                     },
                 }
