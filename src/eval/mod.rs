@@ -60,6 +60,7 @@ impl CompiledRule {
 pub struct Scratch<'a> {
     env: Vec<Val<'a>>,
     lists: Vec<(usize, usize, Val<'a>)>,
+    args: Vec<Val<'a>>,
 }
 
 /// Runs one rule on one subject. `host` is the VM's host for VM rules.
@@ -90,6 +91,7 @@ pub fn run<'a>(
         env,
         budget: STEP_BUDGET,
         lists: std::mem::take(&mut scratch.lists),
+        args: std::mem::take(&mut scratch.args),
     };
     ev.steps(c, 0, out);
     if ev.budget == 0 {
@@ -108,6 +110,7 @@ pub fn run<'a>(
     }
     scratch.env = ev.env;
     scratch.lists = ev.lists;
+    scratch.args = ev.args;
 }
 
 /// Loop iterations (of `for` and of quantifiers) one rule may spend on one
@@ -122,6 +125,8 @@ struct Eval<'c, 'a> {
     budget: u64,
     /// List fields built for this subject: (field, record, list).
     lists: Vec<(usize, usize, Val<'a>)>,
+    /// The arguments of the calls being evaluated.
+    args: Vec<Val<'a>>,
 }
 
 impl<'a> Eval<'_, 'a> {
@@ -399,12 +404,20 @@ impl<'a> Eval<'_, 'a> {
                 let Some(f) = functions::FUNCTIONS.get(*fi) else {
                     return Val::null();
                 };
-                let vals: Vec<Val<'a>> = args.iter().map(|a| self.eval(a)).collect();
-                let out = (f.call)(&vals, re.as_deref());
-                match vals.iter().find(|v| v.span.is_some()) {
+                // arguments go on a stack shared by the calls of the run
+                let base = self.args.len();
+                for a in args {
+                    let v = self.eval(a);
+                    self.args.push(v);
+                }
+                let vals = self.args.get(base..).unwrap_or(&[]);
+                let out = (f.call)(vals, re.as_deref());
+                let out = match vals.iter().find(|v| v.span.is_some()) {
                     Some(src) if out.span.is_none() => out.at(src),
                     _ => out,
-                }
+                };
+                self.args.truncate(base);
+                out
             }
         }
     }
@@ -568,6 +581,7 @@ pub fn describe(c: &CompiledRule, t: &Template) -> String {
         env,
         budget: STEP_BUDGET,
         lists: Vec::new(),
+        args: Vec::new(),
     }
     .render(t)
 }
