@@ -68,7 +68,15 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Str,
         regex_arg: None,
         doc: "the string in lower case",
-        call: |a, _| str_arg(a, 0).map_or(Val::null(), |s| Val::new(owned(s.to_lowercase()), None)),
+        call: |a, _| match a.first().map(|v| &v.v) {
+            // already in lower case (most keys and names are): the same text
+            Some(Value::Str(Cow::Borrowed(s)))
+                if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) =>
+            {
+                Val::new(Value::Str(Cow::Borrowed(s)), None)
+            }
+            _ => str_arg(a, 0).map_or(Val::null(), |s| Val::new(owned(s.to_lowercase()), None)),
+        },
     },
     FuncDef {
         name: "upper",
