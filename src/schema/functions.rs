@@ -131,13 +131,24 @@ pub static FUNCTIONS: &[FuncDef] = &[
         ret: Ty::Str,
         regex_arg: Some(1),
         doc: "the first group of a regular expression's match, or null: `capture(key, \"^pciPassthru([0-9]+)\\\\.\")`",
-        call: |a, re| match (str_arg(a, 0), re) {
-            (Some(s), Some(re)) => re
+        call: |a, re| match (a.first().map(|v| &v.v), re) {
+            // a part of a text read from a file is borrowed from it, not copied
+            (Some(Value::Str(Cow::Borrowed(s))), Some(re)) => re
                 .captures(s)
                 .and_then(|c| c.get(1).or_else(|| c.get(0)))
-                .map_or(Val::null(), |m| {
-                    Val::new(owned(m.as_str().to_string()), None)
+                .and_then(|m| s.get(m.range()))
+                .map_or(Val::null(), |part| {
+                    Val::new(Value::Str(Cow::Borrowed(part)), None)
                 }),
+            (_, Some(re)) => match str_arg(a, 0) {
+                Some(s) => re
+                    .captures(s)
+                    .and_then(|c| c.get(1).or_else(|| c.get(0)))
+                    .map_or(Val::null(), |m| {
+                        Val::new(owned(m.as_str().to_string()), None)
+                    }),
+                None => Val::null(),
+            },
             _ => Val::null(),
         },
     },
