@@ -104,26 +104,45 @@ pub struct Directives {
 /// which the lines the comments cover are found.
 pub fn read(file: FileId, text: &str, comments: &[CommentToken]) -> Directives {
     let mut out = Directives::default();
-    if !text.contains("vmlint:") && !text.contains("expect:") {
+    // only comments can hold directives
+    let said = |needle: &str| {
+        comments.iter().any(|c| {
+            text.get(c.span.start as usize..c.span.end as usize)
+                .is_some_and(|t| t.contains(needle))
+        })
+    };
+    if !said("vmlint:") && !said("expect:") {
         return out;
     }
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_of = |offset: usize| match starts.binary_search(&offset) {
+    // lines are counted only for a suppression or an expectation (a
+    // placement, in nearly every file of an estate, needs none)
+    let starts = std::cell::OnceCell::new();
+    let starts = || -> &Vec<usize> {
+        starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    };
+    let line_of = |offset: usize| match starts().binary_search(&offset) {
         Ok(i) => i,
         Err(i) => i.saturating_sub(1),
     };
     // lines that hold nothing but a comment are skipped when finding the
     // line an own-line comment covers
-    let comment_only: std::collections::HashSet<usize> = comments
-        .iter()
-        .filter(|c| !c.trailing)
-        .map(|c| line_of(c.span.start as usize))
-        .collect();
+    let comment_only = std::cell::OnceCell::new();
+    let comment_only = || -> &std::collections::HashSet<usize> {
+        comment_only.get_or_init(|| {
+            comments
+                .iter()
+                .filter(|c| !c.trailing)
+                .map(|c| line_of(c.span.start as usize))
+                .collect()
+        })
+    };
     let blank = |i: usize| {
-        let s = starts.get(i).copied().unwrap_or(text.len());
-        let e = starts.get(i + 1).copied().unwrap_or(text.len());
+        let s = starts().get(i).copied().unwrap_or(text.len());
+        let e = starts().get(i + 1).copied().unwrap_or(text.len());
         text.get(s..e).is_none_or(|l| l.trim().is_empty())
     };
     let covered = |c: &CommentToken| -> usize {
@@ -132,7 +151,7 @@ pub fn read(file: FileId, text: &str, comments: &[CommentToken]) -> Directives {
             return own + 1;
         }
         let mut i = own + 1;
-        while i < starts.len() && (comment_only.contains(&i) || blank(i)) {
+        while i < starts().len() && (comment_only().contains(&i) || blank(i)) {
             i += 1;
         }
         i + 1
