@@ -213,7 +213,7 @@ pub fn run(
         })
     };
     let offset = early_vms.len();
-    // each thread gathers what its files leave into one heap of results,
+    // each thread gathers what its files leave into one set of results,
     // in file order: nothing is kept per file that has nothing to say
     let streamed = vm_files
         .par_iter()
