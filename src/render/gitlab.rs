@@ -8,29 +8,27 @@ use crate::source::SourceMap;
 use serde_json::{Value, json};
 
 pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let issues: Vec<Value> = diags
-        .iter()
-        .map(|d| {
-            let l = locate(d, sources);
-            let path = l.path.strip_prefix("./").unwrap_or(&l.path).to_string();
-            json!({
-                "description": format!("[{}] {}", d.code, d.message),
-                "check_name": d.code,
-                "fingerprint": fingerprint(d, sources),
-                "severity": match d.severity {
-                    Severity::Error => "major",
-                    Severity::Warning => "minor",
-                    Severity::Info => "info",
-                },
-                "location": {
-                    "path": path,
-                    "positions": {
-                        "begin": { "line": l.line, "column": l.column },
-                        "end": { "line": l.end_line, "column": l.end_column },
-                    }
-                },
-            })
+    let issues = diags.iter().map(|d| {
+        let l = locate(d, sources);
+        let path = l.path.strip_prefix("./").unwrap_or(&l.path).to_string();
+        json!({
+            "description": format!("[{}] {}", d.code, d.message),
+            "check_name": d.code,
+            "fingerprint": fingerprint(d, sources),
+            "severity": match d.severity {
+                Severity::Error => "major",
+                Severity::Warning => "minor",
+                Severity::Info => "info",
+            },
+            "location": {
+                "path": path,
+                "positions": {
+                    "begin": { "line": l.line, "column": l.column },
+                    "end": { "line": l.end_line, "column": l.end_column },
+                }
+            },
         })
-        .collect();
-    serde_json::to_string_pretty(&issues).unwrap_or_default() + "\n"
+    });
+    const SLOT: &str = "@vmlint:issues@";
+    super::pretty_with_array(&Value::String(SLOT.to_string()), SLOT, issues)
 }

@@ -21,32 +21,30 @@ pub fn position(sources: &SourceMap, label: &Label) -> Value {
 }
 
 pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let items: Vec<Value> = diags
-        .iter()
-        .map(|d| {
-            let p = position(sources, &d.primary);
-            json!({
-                "path": p.get("path"),
-                "code": d.code,
-                "severity": d.severity.as_str(),
-                "message": d.message,
-                "start": p.get("start"),
-                "end": p.get("end"),
-                "label": d.primary.message,
-                "related": d.related.iter().map(|l| position(sources, l)).collect::<Vec<_>>(),
-                "help": d.help.as_deref(),
-                "url": d.url.as_deref(),
-                "fingerprint": fingerprint(d, sources),
-                "fix": d.fix.as_deref().map(|f| json!({
-                    "applicability": f.applicability.as_str(),
-                    "edits": f.text.iter().map(|e| {
-                        let p = position(sources, &Label::new(e.span, ""));
-                        json!({ "start": p.get("start"), "end": p.get("end"), "text": e.text })
-                    }).collect::<Vec<_>>(),
-                })),
-            })
+    let items = diags.iter().map(|d| {
+        let p = position(sources, &d.primary);
+        json!({
+            "path": p.get("path"),
+            "code": d.code,
+            "severity": d.severity.as_str(),
+            "message": d.message,
+            "start": p.get("start"),
+            "end": p.get("end"),
+            "label": d.primary.message,
+            "related": d.related.iter().map(|l| position(sources, l)).collect::<Vec<_>>(),
+            "help": d.help.as_deref(),
+            "url": d.url.as_deref(),
+            "fingerprint": fingerprint(d, sources),
+            "fix": d.fix.as_deref().map(|f| json!({
+                "applicability": f.applicability.as_str(),
+                "edits": f.text.iter().map(|e| {
+                    let p = position(sources, &Label::new(e.span, ""));
+                    json!({ "start": p.get("start"), "end": p.get("end"), "text": e.text })
+                }).collect::<Vec<_>>(),
+            })),
         })
-        .collect();
-    let doc = json!({ "version": 1, "tool": "vmlint", "diagnostics": items });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    });
+    const SLOT: &str = "@vmlint:diagnostics@";
+    let doc = json!({ "version": 1, "tool": "vmlint", "diagnostics": SLOT });
+    super::pretty_with_array(&doc, SLOT, items)
 }

@@ -88,7 +88,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
             r
         })
         .collect();
-    let results: Vec<Value> = diags
+    let results = diags
         .iter()
         .map(|d| {
             let mut msg = d.message.clone();
@@ -121,18 +121,16 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                         "insertedContent": { "text": e.text },
                     })
                 }).collect();
-                let file = sources.get(d.primary.span.file);
                 set(&mut r, "fixes", json!([{
                     "description": { "text": format!("{} fix of {}", f.applicability.as_str(), d.code) },
                     "artifactChanges": [{
-                        "artifactLocation": { "uri": uri(&file.name()) },
+                        "artifactLocation": { "uri": uri(&sources.name(d.primary.span.file)) },
                         "replacements": replacements,
                     }],
                 }]));
             }
             r
-        })
-        .collect();
+        });
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -143,8 +141,11 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "rules": rule_objs,
             }},
             "columnKind": "unicodeCodePoints",
-            "results": results,
+            "results": SLOT,
         }]
     });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    super::pretty_with_array(&doc, SLOT, results)
 }
+
+/// Where the results go in the document, serialized one by one.
+const SLOT: &str = "@vmlint:results@";
