@@ -329,6 +329,36 @@ impl SourceMap {
         }
     }
 
+    /// A span clamped to its file's text (and to character boundaries),
+    /// as byte offsets, without reading a released ASCII text again.
+    pub fn clamped(&self, span: Span) -> std::ops::Range<usize> {
+        match self.released_of(span.file) {
+            Some(r) if r.lines.is_some() => {
+                let start = (span.start as usize).min(r.len);
+                start..(span.end as usize).clamp(start, r.len)
+            }
+            _ => self.get(span.file).clamp(span),
+        }
+    }
+
+    /// A span's offset and length in characters (SARIF's `charOffset` and
+    /// `charLength`), without reading a released ASCII text again.
+    pub fn chars(&self, span: Span) -> (usize, usize) {
+        match self.released_of(span.file) {
+            Some(r) if r.lines.is_some() => {
+                let range = self.clamped(span);
+                (range.start, range.len())
+            }
+            _ => {
+                let file = self.get(span.file);
+                let r = file.clamp(span);
+                let len = file.text.get(r.clone()).map_or(0, |t| t.chars().count());
+                let offset = file.text.get(..r.start).map_or(0, |t| t.chars().count());
+                (offset, len)
+            }
+        }
+    }
+
     fn released_of(&self, id: FileId) -> Option<Arc<Released>> {
         let released = self.released.lock().unwrap_or_else(|e| e.into_inner());
         released.get(id.0 as usize).cloned().flatten()

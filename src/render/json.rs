@@ -8,12 +8,10 @@ use crate::source::SourceMap;
 use serde_json::{Value, json};
 
 pub fn position(sources: &SourceMap, label: &Label) -> Value {
-    let file = sources.get(label.span.file);
-    let r = file.clamp(label.span);
-    let (sl, sc) = file.line_col(r.start);
-    let (el, ec) = file.line_col(r.end);
+    let r = sources.clamped(label.span);
+    let ((sl, sc), (el, ec)) = sources.position(label.span);
     json!({
-        "path": file.name(),
+        "path": sources.name(label.span.file),
         "start": { "line": sl, "column": sc, "offset": r.start },
         "end": { "line": el, "column": ec, "offset": r.end },
         "message": label.message,

@@ -24,15 +24,11 @@ pub fn uri(path: &str) -> String {
 }
 
 fn location(sources: &SourceMap, label: &Label) -> Value {
-    let file = sources.get(label.span.file);
-    let r = file.clamp(label.span);
-    let (sl, sc) = file.line_col(r.start);
-    let (el, ec) = file.line_col(r.end);
-    let chars = file.text.get(r.clone()).map_or(0, |s| s.chars().count());
-    let char_offset = file.text.get(..r.start).map_or(0, |s| s.chars().count());
+    let ((sl, sc), (el, ec)) = sources.position(label.span);
+    let (char_offset, chars) = sources.chars(label.span);
     json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": uri(&file.name()) },
+            "artifactLocation": { "uri": uri(&sources.name(label.span.file)) },
             "region": {
                 "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec,
                 "charOffset": char_offset, "charLength": chars,
