@@ -257,17 +257,20 @@ fn check(args: &CheckArgs) -> ExitStatus {
     };
     for out in &outputs {
         let color = color && out.file.is_none();
-        let text = if args.statistics {
-            statistics(&diags, out.format)
+        let opts = Options { color, width: 100 };
+        let written = if args.statistics {
+            super::output::write(out, &statistics(&diags, out.format))
+        } else if out.format == render::Format::Human {
+            let mut text = render::render(out.format, &diags, &sources, &opts);
+            text.push_str(&summary.line(&diags, &sources));
+            super::output::write(out, &text)
         } else {
-            let mut text =
-                render::render(out.format, &diags, &sources, &Options { color, width: 100 });
-            if out.format == render::Format::Human {
-                text.push_str(&summary.line(&diags, &sources));
-            }
-            text
+            // large reports are written as they are made
+            super::output::write_with(out, |w| {
+                render::write(out.format, &diags, &sources, &opts, w)
+            })
         };
-        if let Err(status) = super::output::write(out, &text) {
+        if let Err(status) = written {
             return status;
         }
     }

@@ -6,6 +6,7 @@ use super::{ExitStatus, emit};
 use crate::cli::CheckArgs;
 use crate::render::Format;
 use clap::ValueEnum;
+use std::io::Write;
 use std::path::PathBuf;
 
 pub struct Output {
@@ -62,12 +63,32 @@ pub fn parse(args: &CheckArgs) -> Result<Vec<Output>, ExitStatus> {
 
 /// Writes one output: stdout, or a file replaced whole.
 pub fn write(out: &Output, text: &str) -> Result<(), ExitStatus> {
-    let Some(path) = &out.file else {
+    let Some(_) = &out.file else {
         emit(text);
         return Ok(());
     };
+    write_with(out, |w| w.write_all(text.as_bytes()))
+}
+
+/// Writes what `f` writes, as it writes it: to stdout (a closed pipe is
+/// not an error), or to a file beside the output, renamed when whole.
+pub fn write_with(
+    out: &Output,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ExitStatus> {
+    let Some(path) = &out.file else {
+        let stdout = std::io::stdout().lock();
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
+        let _ = f(&mut w).and_then(|()| w.flush());
+        return Ok(());
+    };
     let tmp = path.with_extension("vmlint-tmp");
-    std::fs::write(&tmp, text)
+    std::fs::File::create(&tmp)
+        .and_then(|file| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+            f(&mut w)?;
+            w.flush()
+        })
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);

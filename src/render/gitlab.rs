@@ -7,7 +7,11 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceMap;
 use serde_json::{Value, json};
 
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+pub fn write(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let issues = diags.iter().map(|d| {
         let l = locate(d, sources);
         let path = l.path.strip_prefix("./").unwrap_or(&l.path).to_string();
@@ -30,5 +34,5 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
         })
     });
     const SLOT: &str = "@vmlint:issues@";
-    super::pretty_with_array(&Value::String(SLOT.to_string()), SLOT, issues)
+    super::write_pretty_with_array(&Value::String(SLOT.to_string()), SLOT, issues, out)
 }

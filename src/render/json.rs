@@ -18,7 +18,11 @@ pub fn position(sources: &SourceMap, label: &Label) -> Value {
     })
 }
 
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+pub fn write(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let items = diags.iter().map(|d| {
         let p = position(sources, &d.primary);
         json!({
@@ -44,5 +48,5 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
     });
     const SLOT: &str = "@vmlint:diagnostics@";
     let doc = json!({ "version": 1, "tool": "vmlint", "diagnostics": SLOT });
-    super::pretty_with_array(&doc, SLOT, items)
+    super::write_pretty_with_array(&doc, SLOT, items, out)
 }

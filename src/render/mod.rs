@@ -55,18 +55,20 @@ pub struct Options {
     pub width: usize,
 }
 
-/// `doc` as pretty JSON, with the array of `items` where `doc` holds the
-/// string `slot`: each item is serialized as it comes, so a large report is
-/// never one tree of values (the bytes are those of the whole tree).
-pub fn pretty_with_array(
+/// Writes `doc` as pretty JSON, with the array of `items` where `doc`
+/// holds the string `slot`: each item is serialized as it comes and
+/// written, so a large report is never one tree of values nor one text in
+/// memory (the bytes are those of the whole tree printed).
+pub fn write_pretty_with_array(
     doc: &serde_json::Value,
     slot: &str,
     items: impl Iterator<Item = serde_json::Value>,
-) -> String {
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(doc).unwrap_or_default();
     let marker = format!("\"{slot}\"");
     let Some(at) = text.find(&marker) else {
-        return text + "\n";
+        return writeln!(out, "{text}");
     };
     let (head, tail) = text.split_at(at);
     let tail = tail.get(marker.len()..).unwrap_or("");
@@ -75,38 +77,59 @@ pub fn pretty_with_array(
         .get(line_start..)
         .map_or(0, |l| l.len() - l.trim_start().len());
     let inner = format!("\n{}", " ".repeat(indent + 2));
-    let mut out = String::with_capacity(text.len());
-    out.push_str(head);
-    out.push('[');
+    out.write_all(head.as_bytes())?;
+    out.write_all(b"[")?;
     let mut any = false;
     for item in items {
         if any {
-            out.push(',');
+            out.write_all(b",")?;
         }
         any = true;
-        out.push_str(&inner);
+        out.write_all(inner.as_bytes())?;
         let one = serde_json::to_string_pretty(&item).unwrap_or_default();
-        out.push_str(&one.replace('\n', &inner));
+        out.write_all(one.replace('\n', &inner).as_bytes())?;
     }
     if any {
-        out.push('\n');
-        out.push_str(&" ".repeat(indent));
+        write!(out, "\n{}", " ".repeat(indent))?;
     }
-    out.push(']');
-    out.push_str(tail);
-    out.push('\n');
-    out
+    out.write_all(b"]")?;
+    out.write_all(tail.as_bytes())?;
+    out.write_all(b"\n")
+}
+
+/// Writes one format to `out`: the JSON reports as they are made, the
+/// others as their text.
+pub fn write(
+    format: Format,
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    opts: &Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(diags, sources, out),
+        Format::Sarif => sarif::write(diags, sources, out),
+        Format::Gitlab => gitlab::write(diags, sources, out),
+        _ => out.write_all(render(format, diags, sources, opts).as_bytes()),
+    }
+}
+
+/// What a writer wrote, as text.
+fn written(f: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    let mut buf = Vec::new();
+    let _ = f(&mut buf);
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 pub fn render(format: Format, diags: &[Diagnostic], sources: &SourceMap, opts: &Options) -> String {
     match format {
         Format::Human => human::render(diags, sources, opts),
         Format::Compact => compact::render(diags, sources),
-        Format::Json => json::render(diags, sources),
-        Format::Sarif => sarif::render(diags, sources),
+        Format::Json => written(|w| json::write(diags, sources, w)),
+        Format::Sarif => written(|w| sarif::write(diags, sources, w)),
         Format::Github => github::render(diags, sources),
         Format::Junit => junit::render(diags, sources),
-        Format::Gitlab => gitlab::render(diags, sources),
+        Format::Gitlab => written(|w| gitlab::write(diags, sources, w)),
     }
 }
 
@@ -125,12 +148,16 @@ mod tests {
             let whole = json!({ "v": 1, "runs": [{ "tool": "t", "results": some }] });
             let slotted = json!({ "v": 1, "runs": [{ "tool": "t", "results": "@slot@" }] });
             let want = serde_json::to_string_pretty(&whole).unwrap() + "\n";
-            let got = super::pretty_with_array(&slotted, "@slot@", some.into_iter());
+            let got = super::written(|w| {
+                super::write_pretty_with_array(&slotted, "@slot@", some.into_iter(), w)
+            });
             assert_eq!(got, want, "{n} items");
         }
         // at the top level
         let want = serde_json::to_string_pretty(&items).unwrap() + "\n";
-        let got = super::pretty_with_array(&json!("@s@"), "@s@", items.into_iter());
+        let got = super::written(|w| {
+            super::write_pretty_with_array(&json!("@s@"), "@s@", items.into_iter(), w)
+        });
         assert_eq!(got, want);
     }
 }

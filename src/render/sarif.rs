@@ -52,7 +52,11 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
+pub fn write(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut rules: BTreeMap<&str, &Diagnostic> = BTreeMap::new();
     for d in diags {
         rules.entry(d.code.as_str()).or_insert(d);
@@ -140,7 +144,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
             "results": SLOT,
         }]
     });
-    super::pretty_with_array(&doc, SLOT, results)
+    super::write_pretty_with_array(&doc, SLOT, results, out)
 }
 
 /// Where the results go in the document, serialized one by one.
