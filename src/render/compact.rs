@@ -4,18 +4,21 @@
 use super::locate;
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceMap;
-use std::fmt::Write;
 
-pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let mut out = String::new();
+/// Writes one line per finding, as it goes.
+pub fn write(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     for d in diags {
         let l = locate(d, sources);
         let msg = d.message.replace('\n', " ");
-        let _ = writeln!(
+        writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",
             l.path, l.line, l.column, d.severity, d.code, msg
-        );
+        )?;
     }
-    out
+    Ok(())
 }

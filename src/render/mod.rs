@@ -110,6 +110,7 @@ pub fn write(
         Format::Json => json::write(diags, sources, out),
         Format::Sarif => sarif::write(diags, sources, out),
         Format::Gitlab => gitlab::write(diags, sources, out),
+        Format::Compact => compact::write(diags, sources, out),
         _ => out.write_all(render(format, diags, sources, opts).as_bytes()),
     }
 }
@@ -124,7 +125,7 @@ fn written(f: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> St
 pub fn render(format: Format, diags: &[Diagnostic], sources: &SourceMap, opts: &Options) -> String {
     match format {
         Format::Human => human::render(diags, sources, opts),
-        Format::Compact => compact::render(diags, sources),
+        Format::Compact => written(|w| compact::write(diags, sources, w)),
         Format::Json => written(|w| json::write(diags, sources, w)),
         Format::Sarif => written(|w| sarif::write(diags, sources, w)),
         Format::Github => github::render(diags, sources),
