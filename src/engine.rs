@@ -446,10 +446,18 @@ fn plan_jobs(
         .filter(|(_, d)| reads(d))
         .map(|(p, d)| (p, d, false))
         .collect();
-    let mut have: HashSet<PathBuf> = jobs.iter().map(|j| j.0.clone()).collect();
     let named = jobs.len();
+    let partial = !request.complete && (found.named_files || request.stdin.is_some());
+    let with_context = partial && cfg.path.is_some() && !plan.cross_vm.is_empty();
+    let with_inventory = request.inventory && !cfg.hosts.is_empty();
+    // what is named already, when more is added (a copy of every path)
+    let mut have: HashSet<PathBuf> = if with_inventory || with_context {
+        jobs.iter().map(|j| j.0.clone()).collect()
+    } else {
+        HashSet::new()
+    };
     // the host inventory is always loaded, so that one VM file finds its host
-    if request.inventory && !cfg.hosts.is_empty() {
+    if with_inventory {
         let hosts = discover::discover(&cfg.hosts, &cfg.exclude, &cfg.dir, false);
         for (p, d) in hosts.files {
             if reads(&d) && have.insert(p.clone()) {
@@ -460,8 +468,6 @@ fn plan_jobs(
     let inventory = jobs.len() - named;
     // a partial run of a project (pre-commit) loads the rest of its tree as
     // context, so that cross-VM rules still see every VM of a host
-    let partial = !request.complete && (found.named_files || request.stdin.is_some());
-    let with_context = partial && cfg.path.is_some() && !plan.cross_vm.is_empty();
     if with_context {
         let tree = discover::discover(std::slice::from_ref(&cfg.dir), &cfg.exclude, &cfg.dir, true);
         let stdin = request.stdin.as_ref().map(|(n, _)| n);
