@@ -133,11 +133,7 @@ fn load_terraform(sources: &SourceMap, path: &Path, bytes: &[u8], cfg: &Config, 
     bad_utf8(id, bad, out);
     let (siblings, tfvars) = crate::model::terraform::module_files(path, cfg.max_file_size);
     let r = crate::model::terraform::read(id, &text, &siblings, &tfvars);
-    out.vms.extend(r.vms);
-    out.diags.extend(r.diags);
-    out.unknowns.extend(r.unknowns);
-    let tokens = crate::model::hcl::comments(id, &text);
-    directed(id, &text, &tokens, out);
+    took_hcl(id, &text, r, out);
 }
 
 fn load_packer(sources: &SourceMap, path: &Path, bytes: &[u8], cfg: &Config, out: &mut Loaded) {
@@ -147,11 +143,16 @@ fn load_packer(sources: &SourceMap, path: &Path, bytes: &[u8], cfg: &Config, out
     bad_utf8(id, bad, out);
     let (siblings, vars) = crate::model::packer::folder_files(path, cfg.max_file_size);
     let r = crate::model::packer::read_hcl(id, &text, &siblings, &vars);
+    took_hcl(id, &text, r, out);
+}
+
+/// What an HCL reader found in a file, and the file's placement comments.
+fn took_hcl(id: FileId, text: &str, r: crate::model::hcl::Read, out: &mut Loaded) {
     out.vms.extend(r.vms);
     out.diags.extend(r.diags);
     out.unknowns.extend(r.unknowns);
-    let tokens = crate::model::hcl::comments(id, &text);
-    directed(id, &text, &tokens, out);
+    let tokens = crate::model::hcl::comments(id, text);
+    directed(id, text, &tokens, out);
 }
 
 fn load_ovf(sources: &SourceMap, path: &Path, bytes: &[u8], out: &mut Loaded) {

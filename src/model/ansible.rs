@@ -222,20 +222,18 @@ fn guest(file: FileId, text: &Arc<str>, task: &Node, args: &Node, out: &mut Read
             continue;
         }
         if let (Some(key), Some(value)) = (scalar(k), scalar(v)) {
-            pairs.push(KeyValue {
-                key: k.span,
-                key_text: key.to_string(),
-                value: v.span,
-                value_text: value.to_string(),
-            });
+            pairs.push(KeyValue::new(k.span, key, v.span, value));
         }
     }
-    let (vm, diags) = iac::vm_with_keys(file, text, task.span, Format::Ansible, pairs);
-    out.diags.extend(diags);
-    let mut vm = vm?;
-    for (key, at) in unknown_keys {
-        iac::mark_unknown_key(&mut vm, &key, at);
-    }
+    let mut vm = iac::vm_of(
+        file,
+        text,
+        task.span,
+        Format::Ansible,
+        pairs,
+        unknown_keys,
+        &mut out.diags,
+    )?;
     use crate::schema::types::RecordType::{HotAdd, Vm as V};
     let hw = member(args, "hardware");
     for (key, on, field) in [

@@ -19,6 +19,37 @@ pub struct KeyValue {
     pub value_text: String,
 }
 
+impl KeyValue {
+    pub fn new(key: Span, key_text: &str, value: Span, value_text: &str) -> KeyValue {
+        KeyValue {
+            key,
+            key_text: key_text.to_string(),
+            value,
+            value_text: value_text.to_string(),
+        }
+    }
+}
+
+/// `vm_with_keys`, its problems added to `diags`, and the raw keys the
+/// tool only knows at run time (`unknown_keys`) marked unknown on the VM.
+pub fn vm_of(
+    file: FileId,
+    text: &Arc<str>,
+    span: Span,
+    format: Format,
+    pairs: Vec<KeyValue>,
+    unknown_keys: Vec<(String, Span)>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vm> {
+    let (vm, d) = vm_with_keys(file, text, span, format, pairs);
+    diags.extend(d);
+    let mut vm = vm?;
+    for (key, at) in unknown_keys {
+        mark_unknown_key(&mut vm, &key, at);
+    }
+    Some(vm)
+}
+
 /// A VM of `format` whose raw `.vmx` keys are `pairs` (spans into `text`,
 /// the file's text), read as a `.vmx` file would be. `span` is the whole
 /// resource, task or section: where "missing" points.

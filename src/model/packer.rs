@@ -78,12 +78,16 @@ fn source(r: &Reader<'_>, src: &hcl_edit::structure::Block, out: &mut Read) -> O
     let span = span_of(r.file, src).unwrap_or(Span::file_start(r.file));
     let b = &src.body;
     let pairs = r.key_values(b, "configuration_parameters", &who, out);
-    let (vm, diags) = iac::vm_with_keys(r.file, r.text, span, Format::Packer, pairs);
-    out.diags.extend(diags);
-    let mut vm = vm?;
-    for (key, at) in std::mem::take(&mut out.unknown_keys) {
-        iac::mark_unknown_key(&mut vm, &key, at);
-    }
+    let unknown_keys = std::mem::take(&mut out.unknown_keys);
+    let mut vm = iac::vm_of(
+        r.file,
+        r.text,
+        span,
+        Format::Packer,
+        pairs,
+        unknown_keys,
+        &mut out.diags,
+    )?;
     for (attr, on, field) in FIELDS {
         if let Some(at) = r.unknown_at(b, attr) {
             iac::mark_unknown(&mut vm, *on, field, at);
@@ -204,20 +208,20 @@ pub fn read_json(file: FileId, text: &Arc<str>, doc: &Node) -> Read {
                 continue;
             }
             if let (Some(key), Some(value)) = (k.scalar(), scalar(v)) {
-                pairs.push(KeyValue {
-                    key: k.span,
-                    key_text: key.to_string(),
-                    value: v.span,
-                    value_text: value.to_string(),
-                });
+                pairs.push(KeyValue::new(k.span, key, v.span, value));
             }
         }
-        let (vm, d) = iac::vm_with_keys(file, text, bld.span, Format::Packer, pairs);
-        out.diags.extend(d);
+        let unknown_keys = std::mem::take(&mut out.unknown_keys);
+        let vm = iac::vm_of(
+            file,
+            text,
+            bld.span,
+            Format::Packer,
+            pairs,
+            unknown_keys,
+            &mut out.diags,
+        );
         let Some(mut vm) = vm else { continue };
-        for (key, at) in std::mem::take(&mut out.unknown_keys) {
-            iac::mark_unknown_key(&mut vm, &key, at);
-        }
         for (attr, on, field) in FIELDS {
             if let Some(n) = member(bld, attr).filter(|n| templated(Some(n))) {
                 iac::mark_unknown(&mut vm, *on, field, n.span);

@@ -129,12 +129,16 @@ impl Module<'_> {
         let span = span_of(file, r).unwrap_or(Span::file_start(file));
         let body = &r.body;
         let pairs = self.key_values(body, "extra_config", &address, out);
-        let (vm, diags) = iac::vm_with_keys(file, self.text, span, Format::Terraform, pairs);
-        out.diags.extend(diags);
-        let mut vm = vm?;
-        for (key, at) in std::mem::take(&mut out.unknown_keys) {
-            iac::mark_unknown_key(&mut vm, &key, at);
-        }
+        let unknown_keys = std::mem::take(&mut out.unknown_keys);
+        let mut vm = iac::vm_of(
+            file,
+            self.text,
+            span,
+            Format::Terraform,
+            pairs,
+            unknown_keys,
+            &mut out.diags,
+        )?;
         use crate::schema::types::RecordType::{HotAdd, Vm as V};
         for (attr, on, field) in [
             ("name", V, "name"),

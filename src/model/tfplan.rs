@@ -114,12 +114,7 @@ fn vm(
         .unwrap_or(&[])
     {
         if let (Some(key), Some(value)) = (k.scalar(), scalar(val)) {
-            pairs.push(KeyValue {
-                key: k.span,
-                key_text: key.to_string(),
-                value: val.span,
-                value_text: value.to_string(),
-            });
+            pairs.push(KeyValue::new(k.span, key, val.span, value));
         }
     }
     let (vm, mut diags) = iac::vm_with_keys(file, text, v.span, Format::TerraformPlan, pairs);
