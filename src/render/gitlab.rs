@@ -34,5 +34,5 @@ pub fn write(
         })
     });
     const SLOT: &str = "@vmlint:issues@";
-    super::write_pretty_with_array(&Value::String(SLOT.to_string()), SLOT, issues, out)
+    super::write_pretty_with_array(&Value::String(SLOT.to_string()), None, SLOT, issues, out)
 }

@@ -48,5 +48,5 @@ pub fn write(
     });
     const SLOT: &str = "@vmlint:diagnostics@";
     let doc = json!({ "version": 1, "tool": "vmlint", "diagnostics": SLOT });
-    super::write_pretty_with_array(&doc, SLOT, items, out)
+    super::write_pretty_with_array(&doc, Some("diagnostics"), SLOT, items, out)
 }

@@ -56,18 +56,29 @@ pub struct Options {
 }
 
 /// Writes `doc` as pretty JSON, with the array of `items` where `doc`
-/// holds the string `slot`: each item is serialized as it comes and
-/// written, so a large report is never one tree of values nor one text in
-/// memory (the bytes are those of the whole tree printed).
+/// holds the string `slot` (as the value of `key`, or as the whole
+/// document): each item is serialized as it comes and written, so a large
+/// report is never one tree of values nor one text in memory (the bytes
+/// are those of the whole tree printed). The key is part of what is looked
+/// for, so a rule's text that happens to equal `slot` is never taken for it
+/// (a quote inside a string is always escaped).
 pub fn write_pretty_with_array(
     doc: &serde_json::Value,
+    key: Option<&str>,
     slot: &str,
     items: impl Iterator<Item = serde_json::Value>,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(doc).unwrap_or_default();
     let marker = format!("\"{slot}\"");
-    let Some(at) = text.find(&marker) else {
+    let found = match key {
+        Some(k) => {
+            let pair = format!("\"{k}\": {marker}");
+            text.find(&pair).map(|at| at + pair.len() - marker.len())
+        }
+        None => (text == marker).then_some(0),
+    };
+    let Some(at) = found else {
         return writeln!(out, "{text}");
     };
     let (head, tail) = text.split_at(at);
@@ -146,18 +157,25 @@ mod tests {
         ];
         for n in [0, 1, 2] {
             let some: Vec<_> = items.iter().take(n).cloned().collect();
-            let whole = json!({ "v": 1, "runs": [{ "tool": "t", "results": some }] });
-            let slotted = json!({ "v": 1, "runs": [{ "tool": "t", "results": "@slot@" }] });
+            // a text before the slot that equals it (a rule's name) stays as it is
+            let whole = json!({ "v": 1, "runs": [{ "name": "@slot@", "results": some }] });
+            let slotted = json!({ "v": 1, "runs": [{ "name": "@slot@", "results": "@slot@" }] });
             let want = serde_json::to_string_pretty(&whole).unwrap() + "\n";
             let got = super::written(|w| {
-                super::write_pretty_with_array(&slotted, "@slot@", some.into_iter(), w)
+                super::write_pretty_with_array(
+                    &slotted,
+                    Some("results"),
+                    "@slot@",
+                    some.into_iter(),
+                    w,
+                )
             });
             assert_eq!(got, want, "{n} items");
         }
         // at the top level
         let want = serde_json::to_string_pretty(&items).unwrap() + "\n";
         let got = super::written(|w| {
-            super::write_pretty_with_array(&json!("@s@"), "@s@", items.into_iter(), w)
+            super::write_pretty_with_array(&json!("@s@"), None, "@s@", items.into_iter(), w)
         });
         assert_eq!(got, want);
     }

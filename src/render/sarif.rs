@@ -144,7 +144,7 @@ pub fn write(
             "results": SLOT,
         }]
     });
-    super::write_pretty_with_array(&doc, SLOT, results, out)
+    super::write_pretty_with_array(&doc, Some("results"), SLOT, results, out)
 }
 
 /// Where the results go in the document, serialized one by one.
