@@ -240,13 +240,16 @@ impl Released {
         for (i, l) in lines.iter().enumerate() {
             let end = start + usize::from(*l);
             if offset < end {
-                return Some((i + 1, offset - start + 1));
+                return Some((i + 1, offset.saturating_sub(start) + 1));
             }
             start = end;
         }
         // at the end of the text: on its last line
         let last = lines.last().map_or(0, |l| usize::from(*l));
-        Some((lines.len().max(1), offset - (start - last) + 1))
+        Some((
+            lines.len().max(1),
+            offset.saturating_sub(start.saturating_sub(last)) + 1,
+        ))
     }
 }
 
