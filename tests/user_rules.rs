@@ -112,3 +112,56 @@ fn a_rule_reading_host_raw_sees_every_host_key() {
         r.stdout
     );
 }
+
+#[test]
+fn a_cross_vm_rule_sees_the_fields_it_reads_of_the_other_vms() {
+    // VMs kept for cross-VM rules hold only the fields those rules read:
+    // this one reads the firmware, power state and snapshots of the others
+    let rule = r#"rule ACME004 one-firmware-per-host {
+  severity warning
+  on vm
+  when host != null
+  let others = [o in host.vms where o != vm and o.firmware != vm.firmware and o.power_state == vm.power_state and count(o.snapshots) == 0]
+  assert count(others) == 0
+  at vm.firmware
+  message "{others[0].name} on {host.name} boots {others[0].firmware}, this VM {vm.firmware}"
+}
+"#;
+    let vm = |name: &str, firmware: &str| {
+        format!(
+            "kind: vm\nname: {name}\nhost: esx-01\nfirmware: {firmware}\npower_state: poweredOn\nsnapshots: []\n"
+        )
+    };
+    let (a, b) = (vm("vm-a", "efi"), vm("vm-b", "bios"));
+    let t = tree(&[
+        ("esx-01.host.yaml", HOST.as_bytes()),
+        ("a.vm.yaml", a.as_bytes()),
+        ("b.vm.yaml", b.as_bytes()),
+        ("r.rules", rule.as_bytes()),
+    ]);
+    let r = vmlint_in(
+        t.path(),
+        &[
+            "check",
+            ".",
+            "--rules",
+            "r.rules",
+            "--no-builtin",
+            "--format",
+            "compact",
+        ],
+    );
+    assert_eq!(codes(&r.stdout), ["ACME004", "ACME004"], "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("a.vm.yaml:4:11: warning[ACME004] vm-b on esx-01 boots bios, this VM efi"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("b.vm.yaml:4:11: warning[ACME004] vm-a on esx-01 boots efi, this VM bios"),
+        "{}",
+        r.stdout
+    );
+}
