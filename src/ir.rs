@@ -242,6 +242,14 @@ pub enum Kind {
         presence: bool,
     },
     Matches(Box<Expr>, Arc<regex::Regex>),
+    /// `lower(a) == lower(b)` (`!=` when `negate`), or `lower(a)` against a
+    /// literal already in lower case: `a` and `b` (the literal) compared
+    /// regardless of case, without building the lowered texts.
+    SameText {
+        left: Box<Expr>,
+        right: Box<Expr>,
+        negate: bool,
+    },
     /// A built-in function: its index in the function table, and its
     /// compiled regular expression argument, if it takes one.
     Call(usize, Vec<Expr>, Option<Arc<regex::Regex>>),

@@ -350,3 +350,26 @@ fn a_value_outside_a_closed_set_is_a_load_time_error() {
     let rule = "rule ACME061 x {\n  on vm\n  for dev in vm.passthrough\n  assert dev.kind in [\"static\", \"sriov\"] and lower(dev.kind) != \"vgpu\"\n  at dev\n}\n";
     assert_eq!(run_rule(rule, &[]).code, 0);
 }
+
+#[test]
+fn lower_compared_with_lower_means_what_it_says_for_every_text() {
+    // `lower(a) == lower(b)` is compiled to a comparison that lowers
+    // nothing: it must answer as the lowered texts would, for ASCII,
+    // other scripts, a character whose lower case is ASCII (the Kelvin
+    // sign), a literal, and a missing value (unknown: no finding)
+    let vm =
+        "kind: vm\nname: \"ÉTÉ-\u{212A}\"\nhost: esx-01\nhardware_version: 19\nmemory_mb: 4096\n";
+    let rules = "rule ACME040 ascii {\n  on vm\n  assert lower(host.name) != lower(\"ESX-01\")\n  at vm.name\n}\n\
+                 rule ACME041 accents {\n  on vm\n  assert lower(vm.name) != \"été-k\"\n  at vm.name\n}\n\
+                 rule ACME042 differ {\n  on vm\n  assert lower(vm.name) == lower(host.name)\n  at vm.name\n}\n\
+                 rule ACME043 missing {\n  on vm\n  assert lower(vm.migration.drs_automation) == \"x\"\n  at vm.name\n}\n\
+                 rule ACME044 negated {\n  on vm\n  assert not (lower(\"Été-K\") != lower(vm.name))\n  at vm.name\n}\n";
+    let r = run_rules_on(vm, rules, &[]);
+    assert_eq!(
+        codes(&r.stdout),
+        ["ACME040", "ACME041", "ACME042"],
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+}

@@ -6,13 +6,16 @@
 
 pub mod driver;
 mod fixes;
+mod ops;
+
+use ops::{index, order, same_text, share};
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::ir::*;
 use crate::schema::fields::{FIELDS, FieldContext};
 use crate::schema::functions;
 use crate::schema::types::Ty;
-use crate::schema::value::{Record, Val, Value, equal};
+use crate::schema::value::{Val, Value, equal};
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -348,6 +351,15 @@ impl<'a> Eval<'_, 'a> {
                 };
                 Val::new(v, None).at(&a)
             }
+            Kind::SameText {
+                left,
+                right,
+                negate,
+            } => {
+                let a = self.eval(left);
+                let b = self.eval(right);
+                same_text(&a, &b, *negate)
+            }
             Kind::If(c, t, f) => {
                 if self.eval(c).is_true() {
                     self.eval(t)
@@ -493,67 +505,6 @@ impl<'a> Eval<'_, 'a> {
             },
         };
         Val::new(v, None).at(src)
-    }
-}
-
-/// A constant of the IR, borrowed for the evaluation instead of copied.
-fn share<'a>(v: &'a Val<'static>) -> Val<'a> {
-    match &v.v {
-        Value::Str(s) => Val {
-            v: Value::Str(Cow::Borrowed(s.as_ref())),
-            span: v.span,
-            missing: v.missing,
-            unknown: v.unknown,
-        },
-        _ => v.clone(),
-    }
-}
-
-/// Ordering for `<`, `<=`, `>`, `>=`; `None` (so the comparison is false)
-/// when either side is null or the types differ.
-fn order(a: &Value<'_>, b: &Value<'_>) -> Option<Ordering> {
-    use crate::model::Version;
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
-        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
-        (Value::Version(x), Value::Version(y)) => Some(x.cmp(y)),
-        (Value::Version(x), Value::Str(s)) => Version::parse(s).map(|y| x.cmp(&y)),
-        (Value::Str(s), Value::Version(y)) => Version::parse(s).map(|x| x.cmp(y)),
-        _ => None,
-    }
-}
-
-/// `list[i]`, `host.pci["0000:3b:00.0"]`, `host.vms["name"]`, `raw["key"]`.
-fn index<'a>(base: &Val<'a>, idx: &Val<'a>) -> Val<'a> {
-    let missing = || match base.span {
-        Some(s) => Val::missing(s),
-        None => Val::null(),
-    };
-    match (&base.v, &idx.v) {
-        (Value::List(items), Value::Int(i)) => usize::try_from(*i)
-            .ok()
-            .and_then(|i| items.get(i))
-            .cloned()
-            .unwrap_or_else(missing),
-        (Value::List(items), Value::Pci(_) | Value::Str(_)) => items
-            .iter()
-            .find(|x| match &x.v {
-                Value::Record(Record::HostPci(p)) => p
-                    .address
-                    .as_ref()
-                    .is_some_and(|a| equal(&Value::Pci(a.value), &idx.v)),
-                Value::Record(Record::Vm(_, vm)) => {
-                    matches!(&idx.v, Value::Str(s) if vm.label() == s.as_ref())
-                }
-                _ => false,
-            })
-            .cloned()
-            .unwrap_or_else(missing),
-        (Value::Raw(raw), Value::Str(key)) => match raw.get(key) {
-            Some(e) => Val::new(Value::Str(Cow::Borrowed(raw.value(e))), Some(e.value)),
-            None => missing(),
-        },
-        _ => missing(),
     }
 }
 

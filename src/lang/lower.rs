@@ -4,7 +4,7 @@
 
 use crate::ir::{self, Kind};
 use crate::lang::ast::{self, ExprKind, Resolved};
-use crate::schema::functions::FUNCTIONS;
+use crate::schema::functions::{FUNCTIONS, lookup};
 use crate::schema::value::{Val, Value};
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -127,6 +127,25 @@ pub fn constant(e: &ast::Expr) -> Option<Val<'static>> {
     })
 }
 
+fn is_lower_call(e: &ast::Expr) -> bool {
+    matches!((&e.kind, &e.res), (ExprKind::Call(_, args), Resolved::Func(fi))
+        if args.len() == 1 && Some(*fi) == lookup("lower"))
+}
+
+/// For a side of `==` that `Kind::SameText` can compare: the argument of
+/// `lower(x)`, or a string literal with no upper-case letter.
+fn lowered(e: &ast::Expr) -> Option<ir::Expr> {
+    match (&e.kind, &e.res) {
+        (ExprKind::Call(_, args), _) if is_lower_call(e) => args.first().map(expr),
+        (ExprKind::Str(s), Resolved::None)
+            if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) =>
+        {
+            Some(expr(e))
+        }
+        _ => None,
+    }
+}
+
 fn boxed(e: &ast::Expr) -> Box<ir::Expr> {
     Box::new(expr(e))
 }
@@ -147,6 +166,17 @@ fn expr(e: &ast::Expr) -> ir::Expr {
             Resolved::Regex(re) => Kind::Matches(boxed(l), Arc::clone(re)),
             _ => Kind::Const(Val::null()),
         },
+        (ExprKind::Binary(op @ (ast::BinOp::Eq | ast::BinOp::Ne), l, r), _)
+            if lowered(l).is_some()
+                && lowered(r).is_some()
+                && (is_lower_call(l) || is_lower_call(r)) =>
+        {
+            Kind::SameText {
+                left: Box::new(lowered(l).unwrap_or_else(|| expr(l))),
+                right: Box::new(lowered(r).unwrap_or_else(|| expr(r))),
+                negate: *op == ast::BinOp::Ne,
+            }
+        }
         (ExprKind::Binary(op, l, r), _) => Kind::Binary {
             op: *op,
             left: boxed(l),
