@@ -357,7 +357,6 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 /// Reads a file without blocking on FIFOs and without reading more than
 /// `limit` bytes.
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    use std::io::Read;
     if let Some(b) = overlay(path) {
         return Ok(b.as_ref().clone());
     }
@@ -373,6 +372,20 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     // opened without blocking (a FIFO would wait for a writer), then asked
     // what it is: one path lookup per file instead of two
     let file = open_nonblocking(path).map_err(not_opened)?;
+    read_opened(file, limit)
+}
+
+/// The bytes of a file that may well not exist (the `.vmsd` beside each
+/// `.vmx`), or `None`: absent costs one failed open, nothing more.
+pub fn read_if_there(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    if let Some(b) = overlay(path) {
+        return Some(b.as_ref().clone());
+    }
+    read_opened(open_nonblocking(path).ok()?, limit).ok()
+}
+
+fn read_opened(file: std::fs::File, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
     let meta = file.metadata().map_err(ReadError::Io)?;
     if meta.is_dir() {
         return Err(ReadError::Directory);

@@ -63,7 +63,7 @@ impl Progress for Quiet {}
 pub fn reread(path: &Path, kind: FileKind) -> Option<String> {
     let bytes = discover::read_limited(path, u64::MAX).ok()?;
     Some(match kind {
-        FileKind::Vmx | FileKind::Vmsd => crate::model::vmx::decode(&bytes).0,
+        FileKind::Vmx | FileKind::Vmsd => crate::model::vmx::decode(&bytes).0.into_owned(),
         _ => String::from_utf8_lossy(&bytes).into_owned(),
     })
 }

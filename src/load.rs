@@ -9,6 +9,7 @@ use crate::discover::{FileFormat, read_limited};
 use crate::model::yaml::{Doc, load as load_doc};
 use crate::model::{Host, Placement, Vm, vmx};
 use crate::source::{FileId, FileKind, SourceMap, Span};
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -54,7 +55,7 @@ pub fn load_bytes(
     cfg: &Config,
 ) -> Loaded {
     let mut out = Loaded::default();
-    if bytes.iter().take(8192).any(|b| *b == 0) {
+    if memchr::memchr(0, bytes.get(..8192).unwrap_or(bytes)).is_some() {
         let id = sources.add(path, desc.kind(), "");
         if desc.by_name() {
             out.diags.push(unreadable(
@@ -98,11 +99,11 @@ pub fn load_bytes(
 }
 
 /// Text that should be UTF-8, with a VL001 where it is not.
-fn utf8(bytes: &[u8]) -> (String, Option<usize>) {
+fn utf8(bytes: &[u8]) -> (Cow<'_, str>, Option<usize>) {
     match std::str::from_utf8(bytes) {
-        Ok(t) => (t.to_string(), None),
+        Ok(t) => (Cow::Borrowed(t), None),
         Err(e) => (
-            String::from_utf8_lossy(bytes).into_owned(),
+            String::from_utf8_lossy(bytes),
             Some(e.valid_up_to()),
         ),
     }
@@ -227,7 +228,7 @@ fn load_vmx(sources: &SourceMap, path: &Path, bytes: &[u8], max_size: u64, out: 
 /// The `.vmsd` beside a `.vmx` (same name), when it records snapshots.
 fn load_vmsd(sources: &SourceMap, vmx_path: &Path, max_size: u64) -> Option<vmx::Vmsd> {
     let path = vmx_path.with_extension("vmsd");
-    let bytes = read_limited(&path, max_size).ok()?;
+    let bytes = crate::discover::read_if_there(&path, max_size)?;
     let (text, _) = vmx::decode(&bytes);
     let text: Arc<str> = Arc::from(text);
     // parsed against a provisional id, then registered only if it matters
@@ -267,7 +268,7 @@ fn load_yaml(
     if default.is_some() && !cfg.reads("yaml") {
         return;
     }
-    let id = sources.add(path, FileKind::Yaml, text.as_str());
+    let id = sources.add(path, FileKind::Yaml, &*text);
     bad_utf8(id, bad, out);
     let parsed = crate::yaml_tree::parse(id, &text);
     let mut diags = Vec::new();
@@ -275,7 +276,7 @@ fn load_yaml(
     // the raw-key readers of plans, playbooks and templates share the text;
     // other YAML does not need the copy
     let shared: Arc<str> = if plan || ansible || packer {
-        Arc::from(text.as_str())
+        Arc::from(&*text)
     } else {
         Arc::from("")
     };

@@ -281,7 +281,7 @@ fn in_file(
 
 fn decode(path: &Path, bytes: &[u8]) -> String {
     match crate::discover::classify(path).map(|f| f.kind()) {
-        Some(FileKind::Vmx) => crate::model::vmx::decode(bytes).0,
+        Some(FileKind::Vmx) => crate::model::vmx::decode(bytes).0.into_owned(),
         _ => String::from_utf8_lossy(bytes).into_owned(),
     }
 }

@@ -9,6 +9,7 @@ use super::{Raw, RawEntry, Spanned};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::directives::{self, CommentToken};
 use crate::source::{FileId, Span};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
@@ -101,7 +102,7 @@ impl VmxFile {
 /// Decodes the bytes of a `.vmx` by the charset its `.encoding` line names
 /// (UTF-8 when absent). Returns the text and, if bytes were not valid in
 /// that charset, a message saying so.
-pub fn decode(bytes: &[u8]) -> (String, Option<String>) {
+pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, Option<String>) {
     let label = declared_encoding(bytes);
     let encoding = label
         .as_deref()
@@ -113,7 +114,7 @@ pub fn decode(bytes: &[u8]) -> (String, Option<String>) {
     let (text, _, had_errors) = encoding.decode(bytes);
     let note =
         had_errors.then(|| format!("bytes that are not valid {} were replaced", encoding.name()));
-    (text.into_owned(), note)
+    (text, note)
 }
 
 /// The charset named by a `.encoding` line among the first lines.
@@ -166,10 +167,16 @@ pub fn from_raw(raw: Raw) -> VmxFile {
 
 /// The entries, comments and problems of each line.
 fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
-    let mut offset = 0usize;
-    for raw_line in text.split_inclusive('\n') {
-        let start = offset;
-        offset += raw_line.len();
+    // one entry per line at most: sized once, not grown key by key
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    out.raw.entries.reserve(lines);
+    out.index.reserve(lines);
+    let mut next = 0usize;
+    while next < text.len() {
+        let start = next;
+        next = memchr::memchr(b'\n', text.as_bytes().get(start..).unwrap_or_default())
+            .map_or(text.len(), |i| start + i + 1);
+        let raw_line = text.get(start..next).unwrap_or_default();
         let line = raw_line.trim_end_matches(['\n', '\r']);
         let lead = line.len() - line.trim_start().len();
         let body = line.trim();
@@ -184,7 +191,7 @@ fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
             continue;
         }
         let line_span = Span::new(file, start + lead, start + line.len());
-        let Some(eq) = line.find('=') else {
+        let Some(eq) = memchr::memchr(b'=', line.as_bytes()) else {
             out.diagnostics.push(
                 Diagnostic::new(codes::PARSE, Severity::Error, line_span, "this line is not `key = \"value\"`")
                     .with_label("no `=` here")
@@ -195,7 +202,7 @@ fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
         let key_text = line[..eq].trim();
         let key_start = start + lead;
         let key_span = Span::new(file, key_start, key_start + key_text.len());
-        if key_text.is_empty() || !key_text.chars().all(is_key_char) {
+        if key_text.is_empty() || !key_text.bytes().all(is_key_byte) {
             out.diagnostics.push(
                 Diagnostic::new(
                     codes::PARSE,
@@ -317,8 +324,8 @@ fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
     }
 }
 
-fn is_key_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '_' | '-' | '*' | '[' | ']' | '@')
+fn is_key_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b':' | b'_' | b'-' | b'*' | b'[' | b']' | b'@')
 }
 
 /// Undoes VMware's `|XX` escapes (`|22` is `"`, `|0A` a newline). A `|`
