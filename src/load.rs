@@ -102,10 +102,7 @@ pub fn load_bytes(
 fn utf8(bytes: &[u8]) -> (Cow<'_, str>, Option<usize>) {
     match std::str::from_utf8(bytes) {
         Ok(t) => (Cow::Borrowed(t), None),
-        Err(e) => (
-            String::from_utf8_lossy(bytes),
-            Some(e.valid_up_to()),
-        ),
+        Err(e) => (String::from_utf8_lossy(bytes), Some(e.valid_up_to())),
     }
 }
 

@@ -203,7 +203,7 @@ fn declared_charsets_are_decoded() {
     bytes.extend([0xe9, b'"', b'\n']);
     let (text, note) = decode(&bytes);
     assert!(note.is_none());
-    let f = parse(FileId(0), Arc::from(text.as_str()));
+    let f = parse(FileId(0), Arc::from(&*text));
     let e = f.get("displayName").unwrap();
     assert_eq!(f.value(e), "café");
     assert_eq!(at(&text, e.value), "café");
