@@ -373,3 +373,28 @@ fn lower_compared_with_lower_means_what_it_says_for_every_text() {
         r.stderr
     );
 }
+
+#[test]
+fn a_let_is_worked_out_for_each_item_when_read_and_only_then() {
+    // lets are evaluated when first read: in a loop each item's own value,
+    // one bound before the loop once, and one only a message reads still
+    // right in each finding
+    let vm = GOOD_VM.replace(
+        "  - address: \"0000:3b:00.0\"\n",
+        "  - address: \"0000:3b:00.0\"\n  - address: \"0000:5e:00.0\"\n",
+    );
+    let rules = "rule ACME050 per-item {\n  on vm\n  let who = upper(vm.name)\n  for d in vm.passthrough\n  let at = text(d.address)\n  let late = who + \"/\" + at\n  assert d.index > 5\n  at d.address\n  message \"{late}\"\n}\n";
+    let r = run_rules_on(&vm, rules, &[]);
+    let messages: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once("] ").map(|(_, m)| m))
+        .collect();
+    assert_eq!(
+        messages,
+        ["GOOD/0000:3b:00.0", "GOOD/0000:5e:00.0"],
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+}

@@ -62,6 +62,7 @@ impl CompiledRule {
 #[derive(Default)]
 pub struct Scratch<'a> {
     env: Vec<Val<'a>>,
+    pending: Vec<Option<&'a Expr>>,
     lists: Vec<(usize, usize, Val<'a>)>,
     args: Vec<Val<'a>>,
 }
@@ -95,7 +96,10 @@ pub fn run<'a>(
         budget: STEP_BUDGET,
         lists: std::mem::take(&mut scratch.lists),
         args: std::mem::take(&mut scratch.args),
+        pending: std::mem::take(&mut scratch.pending),
     };
+    ev.pending.clear();
+    ev.pending.resize(c.rule.info.slots, None);
     ev.steps(c, 0, out);
     if ev.budget == 0 {
         // the subject always comes from a file; else the rule itself is the place
@@ -114,6 +118,7 @@ pub fn run<'a>(
     scratch.env = ev.env;
     scratch.lists = ev.lists;
     scratch.args = ev.args;
+    scratch.pending = ev.pending;
 }
 
 /// Loop iterations (of `for` and of quantifiers) one rule may spend on one
@@ -130,9 +135,22 @@ struct Eval<'c, 'a> {
     lists: Vec<(usize, usize, Val<'a>)>,
     /// The arguments of the calls being evaluated.
     args: Vec<Val<'a>>,
+    /// The `let`s not evaluated yet, by slot: a value is worked out when
+    /// first read, so one that only a message or a branch not taken needs
+    /// costs nothing for the subjects that pass. Evaluation is pure and
+    /// every binding has its own slot, so when it is read changes nothing.
+    pending: Vec<Option<&'a Expr>>,
 }
 
 impl<'a> Eval<'_, 'a> {
+    /// Evaluates the `let` of `slot` if it is still pending.
+    fn force(&mut self, slot: usize) {
+        if let Some(e) = self.pending.get_mut(slot).and_then(Option::take) {
+            let v = self.eval(e);
+            self.set(slot, v);
+        }
+    }
+
     fn set(&mut self, slot: usize, v: Val<'a>) {
         if let Some(s) = self.env.get_mut(slot) {
             *s = v;
@@ -165,8 +183,9 @@ impl<'a> Eval<'_, 'a> {
                 }
             }
             Step::Let { value, slot } => {
-                let v = self.eval(value);
-                self.set(*slot, v);
+                if let Some(p) = self.pending.get_mut(*slot) {
+                    *p = Some(value);
+                }
                 self.steps(c, i + 1, out);
             }
             Step::When(e) => {
@@ -188,6 +207,11 @@ impl<'a> Eval<'_, 'a> {
         // rule says what a missing value means (`default`, `exists`)
         if !verdict.is_false() {
             return;
+        }
+        // a finding: every binding is worked out, as a fix looks for its
+        // device among them
+        for slot in 0..self.pending.len() {
+            self.force(slot);
         }
         let at = match &c.rule.at {
             Some(e) => self.eval(e),
@@ -270,9 +294,15 @@ impl<'a> Eval<'_, 'a> {
                 let vals = items.iter().map(|i| self.eval(i)).collect();
                 Val::new(Value::List(Arc::new(vals)), None)
             }
-            Kind::Slot(s) => self.env.get(*s).cloned().unwrap_or_else(Val::null),
+            Kind::Slot(s) => {
+                self.force(*s);
+                self.env.get(*s).cloned().unwrap_or_else(Val::null)
+            }
             Kind::Field(base, i) => {
                 // a field of a variable reads the record where it is, uncopied
+                if let Kind::Slot(s) = &base.kind {
+                    self.force(*s);
+                }
                 let (record, span) = match &base.kind {
                     Kind::Slot(s) => match self.env.get(*s) {
                         Some(Val {
@@ -533,6 +563,7 @@ pub fn describe(c: &CompiledRule, t: &Template) -> String {
         budget: STEP_BUDGET,
         lists: Vec::new(),
         args: Vec::new(),
+        pending: Vec::new(),
     }
     .render(t)
 }
