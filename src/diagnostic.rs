@@ -376,28 +376,55 @@ impl Diagnostic {
 /// The output order: path, line, column, code, then the rest, so that
 /// output is the same whatever the number of threads.
 pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
-    // each file's name is looked up once, not once per diagnostic
-    let mut names: HashMap<FileId, Arc<str>> = HashMap::new();
-    for d in diags.iter() {
-        names
-            .entry(d.primary.span.file)
-            .or_insert_with(|| Arc::from(sources.name(d.primary.span.file)));
+    // each file is ranked once by its name (files of the same name share a
+    // rank), so comparing findings compares numbers before texts
+    let mut files: Vec<FileId> = diags.iter().map(|d| d.primary.span.file).collect();
+    files.sort_unstable();
+    files.dedup();
+    let mut named: Vec<(String, FileId)> = files.iter().map(|f| (sources.name(*f), *f)).collect();
+    named.sort();
+    let mut rank: HashMap<FileId, u32> = HashMap::with_capacity(named.len());
+    let mut r = 0u32;
+    for (i, (name, file)) in named.iter().enumerate() {
+        if i > 0 && named.get(i - 1).is_some_and(|(before, _)| before != name) {
+            r += 1;
+        }
+        rank.insert(*file, r);
     }
-    let name = |d: &Diagnostic| {
-        names
-            .get(&d.primary.span.file)
-            .cloned()
-            .unwrap_or_else(|| Arc::from(""))
-    };
-    diags.sort_by(|a, b| {
-        name(a)
-            .cmp(&name(b))
+    let rank_of = |d: &Diagnostic| rank.get(&d.primary.span.file).copied().unwrap_or(0);
+    let keys: Vec<u32> = diags.iter().map(rank_of).collect();
+    // the positions are sorted, not the findings: a finding is moved once
+    let mut order: Vec<usize> = (0..diags.len()).collect();
+    order.sort_by(|&i, &j| match (diags.get(i), diags.get(j)) {
+        (Some(a), Some(b)) => keys
+            .get(i)
+            .cmp(&keys.get(j))
             .then(a.primary.span.start.cmp(&b.primary.span.start))
             .then_with(|| a.code.cmp(&b.code))
             .then_with(|| a.message.cmp(&b.message))
             .then_with(|| a.primary.span.end.cmp(&b.primary.span.end))
-            .then_with(|| compare_related(&a.related, &b.related))
+            .then_with(|| compare_related(&a.related, &b.related)),
+        _ => Ordering::Equal,
     });
+    permute(diags, &mut order);
+}
+
+/// Puts at each position `k` the item that was at `order[k]`, following
+/// each cycle of the permutation once (`order` is used up).
+fn permute<T>(items: &mut [T], order: &mut [usize]) {
+    const DONE: usize = usize::MAX;
+    for start in 0..order.len() {
+        let mut at = start;
+        loop {
+            let Some(slot) = order.get_mut(at) else { break };
+            let from = std::mem::replace(slot, DONE);
+            if from == DONE || from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 fn compare_related(a: &[Label], b: &[Label]) -> Ordering {
@@ -405,4 +432,17 @@ fn compare_related(a: &[Label], b: &[Label]) -> Ordering {
         (l.span, l.message.as_str())
     }
     a.iter().map(key).cmp(b.iter().map(key))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        // cycles of every length, fixed points among them
+        let order = [3usize, 0, 2, 1, 6, 4, 5, 7, 9, 8];
+        let mut items: Vec<usize> = (0..order.len()).map(|i| i * 10).collect();
+        let want: Vec<usize> = order.iter().map(|i| i * 10).collect();
+        super::permute(&mut items, &mut order.to_vec());
+        assert_eq!(items, want);
+    }
 }

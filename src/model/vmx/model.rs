@@ -288,6 +288,13 @@ fn passthrough_group(key: &str) -> Option<(u64, &str)> {
 
 /// `scsi0:1.fileName` → ("scsi0:1", true); `scsi0:1.present` → ("scsi0:1", false).
 fn disk_key(key: &str) -> Option<(&str, bool)> {
+    // every key is asked: most are not a bus's, as their first letter says
+    if !matches!(
+        key.as_bytes().first()?.to_ascii_lowercase(),
+        b's' | b'n' | b'i'
+    ) {
+        return None;
+    }
     let (disk, field) = key.rsplit_once('.')?;
     let is_file = field.eq_ignore_ascii_case("filename");
     if !is_file && !field.eq_ignore_ascii_case("present") {
