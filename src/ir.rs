@@ -241,7 +241,7 @@ pub enum Kind {
         right: Box<Expr>,
         presence: bool,
     },
-    Matches(Box<Expr>, Arc<regex::Regex>),
+    Matches(Box<Expr>, Arc<regex::Regex>, Option<Prefix>),
     /// `lower(a) == lower(b)` (`!=` when `negate`), or `lower(a)` against a
     /// literal already in lower case: `a` and `b` (the literal) compared
     /// regardless of case, without building the lowered texts.
@@ -255,4 +255,105 @@ pub enum Kind {
     Call(usize, Vec<Expr>, Option<Arc<regex::Regex>>),
     Quant(Quant, usize, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+/// What a text must start with for a regular expression anchored at its
+/// start (`^pci`, `(?i)^pci[a-z]*`) to match: checked before the
+/// expression runs, as most texts a rule tries (every key of a `.vmx`)
+/// fail at their first letters.
+#[derive(Clone, Debug)]
+pub struct Prefix {
+    literal: Vec<u8>,
+    ignore_case: bool,
+}
+
+impl Prefix {
+    /// The prefix of `pattern`, when its syntax makes it plain: `^` (after
+    /// `(?i)` at most), then letters and digits; none for a pattern with an
+    /// alternation anywhere, or other flags.
+    pub fn of(pattern: &str) -> Option<Prefix> {
+        if pattern.contains('|') {
+            return None;
+        }
+        let (ignore_case, rest) = match pattern.strip_prefix("(?i)") {
+            Some(rest) => (true, rest),
+            None => (false, pattern),
+        };
+        let rest = rest.strip_prefix('^')?;
+        let run = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        let mut literal = rest.as_bytes().get(..run)?.to_vec();
+        // a quantifier applies to the last letter: it is not required
+        if matches!(rest.as_bytes().get(run), Some(b'*' | b'?' | b'{' | b'+')) {
+            literal.pop();
+        }
+        (!literal.is_empty()).then_some(Prefix {
+            literal,
+            ignore_case,
+        })
+    }
+
+    /// True when `text` cannot match. Past a character outside ASCII
+    /// nothing is decided when case is ignored (case folding maps `K` to
+    /// the Kelvin sign, and the letters after it are shifted): the
+    /// expression then runs.
+    pub fn rules_out(&self, text: &str) -> bool {
+        let text = text.as_bytes();
+        for (i, p) in self.literal.iter().enumerate() {
+            // shorter than the prefix, in letters that each match one
+            let Some(t) = text.get(i) else { return true };
+            if self.ignore_case {
+                if !t.is_ascii() {
+                    return false;
+                }
+                if !p.eq_ignore_ascii_case(t) {
+                    return true;
+                }
+            } else if p != t {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The prefix checked before a regular expression runs never turns a
+        /// match away: on texts near the prefix, in any case, with the
+        /// characters that case folding maps onto ASCII letters.
+        #[test]
+        fn a_regex_prefix_never_rules_out_a_match(
+            ci in any::<bool>(),
+            lit in "[a-zA-Z0-9ks]{1,5}",
+            tail in prop_oneof![Just(""), Just("*"), Just("?"), Just("[a-z]*"), Just("[0-9]+\\."), Just("{0,2}")],
+            text in "[a-zA-Z0-9ksKS\u{212A}\u{17F}\u{130}.]{0,8}",
+        ) {
+            let pattern = format!("{}^{lit}{tail}", if ci { "(?i)" } else { "" });
+            let re = regex::Regex::new(&pattern).unwrap();
+            if let Some(p) = super::Prefix::of(&pattern) {
+                prop_assert!(!(p.rules_out(&text) && re.is_match(&text)), "{pattern} {text:?}");
+            }
+            // a matching text is never ruled out, built from the pattern's own letters
+            let made: String = lit.chars().map(|c| if ci && c == 'k' { '\u{212A}' } else { c }).collect();
+            if re.is_match(&made) && let Some(p) = super::Prefix::of(&pattern) {
+                prop_assert!(!p.rules_out(&made), "{pattern} {made:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_prefix_is_only_what_the_syntax_makes_plain() {
+        let of = |p: &str| {
+            super::Prefix::of(p).map(|x| (String::from_utf8(x.literal).unwrap(), x.ignore_case))
+        };
+        assert_eq!(of("(?i)^pci[a-z]*[0-9]*\\."), Some(("pci".into(), true)));
+        assert_eq!(of("^abc*"), Some(("ab".into(), false)));
+        assert_eq!(of("^a|^b"), None);
+        assert_eq!(of("pci"), None);
+        assert_eq!(of("(?m)^pci"), None);
+        assert_eq!(of("(?i)^(pci)"), None);
+    }
 }

@@ -372,9 +372,12 @@ impl<'a> Eval<'_, 'a> {
                 right,
                 presence,
             } => self.binary(*op, left, right, *presence),
-            Kind::Matches(l, re) => {
+            Kind::Matches(l, re, prefix) => {
                 let a = self.eval(l);
                 let v = match &a.v {
+                    Value::Str(s) if prefix.as_ref().is_some_and(|p| p.rules_out(s)) => {
+                        Value::Bool(false)
+                    }
                     Value::Str(s) => Value::Bool(re.is_match(s)),
                     Value::Null => Value::Null,
                     _ => Value::Bool(false),

@@ -163,7 +163,9 @@ fn expr(e: &ast::Expr) -> ir::Expr {
         (ExprKind::Index(b, i), _) => Kind::Index(boxed(b), boxed(i)),
         (ExprKind::Unary(op, x), _) => Kind::Unary(*op, boxed(x)),
         (ExprKind::Binary(ast::BinOp::Matches, l, r), _) => match &r.res {
-            Resolved::Regex(re) => Kind::Matches(boxed(l), Arc::clone(re)),
+            Resolved::Regex(re) => {
+                Kind::Matches(boxed(l), Arc::clone(re), ir::Prefix::of(re.as_str()))
+            }
             _ => Kind::Const(Val::null()),
         },
         (ExprKind::Binary(op @ (ast::BinOp::Eq | ast::BinOp::Ne), l, r), _)
