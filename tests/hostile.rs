@@ -1,7 +1,7 @@
 //! Hostile input: each bad file becomes a diagnostic, nothing panics or
 //! hangs, and a good file beside it is still checked.
 
-use crate::util::{GOOD_VM, HOST, codes, tree, vmlint_in};
+use crate::util::{GOOD_VM, HOST, check_with_rules, codes, tree, vmlint_in};
 use std::path::Path;
 
 /// A VM beside the hostile files that must still produce its PT005.
@@ -355,18 +355,7 @@ fn checking_never_writes_to_the_checked_files() {
 fn a_rule_that_loops_too_much_gives_up_with_a_warning_instead_of_hanging() {
     // 100 keys, five nested loops: 10^10 combinations without a budget
     let t = crate::util::looping_estate("LOOP1");
-    let r = vmlint_in(
-        t.path(),
-        &[
-            "check",
-            ".",
-            "--rules",
-            "loop.rules",
-            "--no-builtin",
-            "--format",
-            "compact",
-        ],
-    );
+    let r = check_with_rules(t.path(), "loop.rules");
     assert!(
         r.stdout.contains(
             "many.vmx:2:1: error[VL005] rule LOOP1 gave up on this file after 1000000 loop steps"

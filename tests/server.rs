@@ -59,6 +59,19 @@ impl Client {
 
     /// The next message that `pick` accepts (others, such as diagnostics
     /// of another document, are passed over).
+    /// The text of the hover at `line`:`character` of `uri` (request `id`).
+    fn hover(&mut self, id: u64, uri: &str, line: u32, character: u32) -> String {
+        self.send(
+            json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": line, "character": character}}}),
+        );
+        let hover = self.wait(|m| m["id"] == id);
+        hover["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     fn wait(&mut self, pick: impl Fn(&Value) -> bool) -> Value {
         loop {
             let m = self.recv();
@@ -161,29 +174,10 @@ fn an_editor_session_gets_diagnostics_fixes_and_a_clean_shutdown() {
             .any(|a| a["title"] == "Suppress PT015 on this line, with a reason")
     );
     // hover on a finding explains its rule; on a key, the field it sets
-    c.send(
-        json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/hover", "params": {
-        "textDocument": {"uri": uri}, "position": {"line": 14, "character": 8}}}),
-    );
-    let hover = c.wait(|m| m["id"] == 3);
-    let text = hover["result"]["contents"]["value"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        text.starts_with("PT015 passthrough-with-hot-add"),
-        "{hover}"
-    );
-    c.send(
-        json!({"jsonrpc": "2.0", "id": 6, "method": "textDocument/hover", "params": {
-        "textDocument": {"uri": uri}, "position": {"line": 14, "character": 3}}}),
-    );
-    let hover = c.wait(|m| m["id"] == 6);
-    let text = hover["result"]["contents"]["value"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    assert!(text.starts_with("`cpu`: CPU hot add is on"), "{hover}");
+    let text = c.hover(3, &uri, 14, 8);
+    assert!(text.starts_with("PT015 passthrough-with-hot-add"), "{text}");
+    let text = c.hover(6, &uri, 14, 3);
+    assert!(text.starts_with("`cpu`: CPU hot add is on"), "{text}");
     // the user fixes the buffer: the diagnostics go
     let fixed = buffer.replace("  cpu: true", "  cpu: false");
     c.send(

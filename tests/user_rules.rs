@@ -1,6 +1,6 @@
 //! Rules written by users from docs/rule-language.md, kept outside rules/.
 
-use crate::util::{HOST, codes, tree, vmlint_in};
+use crate::util::{HOST, check_with_rules, codes, tree, vmlint_in};
 
 const POLICY: &str = r#"
 # Our own policy: production VMs reserve all of their memory, and no two
@@ -92,18 +92,7 @@ fn a_rule_reading_host_raw_sees_every_host_key() {
         ("b.host.yaml", other.as_bytes()),
         ("r.rules", rule.as_bytes()),
     ]);
-    let r = vmlint_in(
-        t.path(),
-        &[
-            "check",
-            ".",
-            "--rules",
-            "r.rules",
-            "--no-builtin",
-            "--format",
-            "compact",
-        ],
-    );
+    let r = check_with_rules(t.path(), "r.rules");
     assert_eq!(codes(&r.stdout), ["VL002", "ACME003"], "{}", r.stdout);
     assert!(
         r.stdout
@@ -139,18 +128,7 @@ fn a_cross_vm_rule_sees_the_fields_it_reads_of_the_other_vms() {
         ("b.vm.yaml", b.as_bytes()),
         ("r.rules", rule.as_bytes()),
     ]);
-    let r = vmlint_in(
-        t.path(),
-        &[
-            "check",
-            ".",
-            "--rules",
-            "r.rules",
-            "--no-builtin",
-            "--format",
-            "compact",
-        ],
-    );
+    let r = check_with_rules(t.path(), "r.rules");
     assert_eq!(codes(&r.stdout), ["ACME004", "ACME004"], "{}", r.stdout);
     assert!(
         r.stdout

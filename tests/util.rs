@@ -18,6 +18,23 @@ pub fn vmlint_in(dir: &Path, args: &[&str]) -> Run {
     vmlint_env(dir, args, &[])
 }
 
+/// `check .` in `dir` with only the rules of `rules` (no built-in pack),
+/// in compact format.
+pub fn check_with_rules(dir: &Path, rules: &str) -> Run {
+    vmlint_in(
+        dir,
+        &[
+            "check",
+            ".",
+            "--rules",
+            rules,
+            "--no-builtin",
+            "--format",
+            "compact",
+        ],
+    )
+}
+
 /// `vmlint_in` with more environment variables.
 pub fn vmlint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_vmlint"))
