@@ -291,6 +291,7 @@ pub fn run(
     } = streamed;
     checked.files += files;
     owners.extend(streamed_owners);
+    diags.reserve_exact(streamed_diags.len());
     diags.extend(streamed_diags);
     sups.extend(streamed_sups);
     unknowns.extend(streamed_unknowns);
@@ -301,10 +302,15 @@ pub fn run(
 
     // 3. cross-VM and host rules
     let mut found = driver::evaluate(&inv, &plan);
+    // findings hold spans, not VMs: the kept VMs go before the findings are
+    // filtered and sorted, so the two never peak together
+    drop(inv);
     // a host in a context file is not reported on either
     if !context.is_empty() {
         found.retain(|d| !context.contains(&sources.path(d.primary.span.file)));
     }
+    // room for exactly these, not twice the lot as growing would make
+    diags.reserve_exact(found.len());
     diags.extend(found);
 
     // 4. suppressions, knowing which rules ran over everything they need
