@@ -96,7 +96,17 @@ pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
     let ctx = FieldContext { inv };
     let mut out: Vec<Diagnostic> = Vec::new();
     if !plan.cross_vm.is_empty() {
-        out.par_extend((0..inv.vms.len()).into_par_iter().flat_map_iter(
+        // host by host: a cross-VM rule reads every other VM of the subject's
+        // host, so the VMs of one host are checked one after the other, while
+        // those records are still in the cache (the findings are sorted later)
+        let mut order: Vec<usize> = (0..inv.vms.len()).collect();
+        order.sort_by_key(|vi| {
+            inv.vm_hosts
+                .get(*vi)
+                .and_then(|h| h.first().copied())
+                .unwrap_or(usize::MAX)
+        });
+        out.par_extend(order.into_par_iter().flat_map_iter(
             |vi| match inv.vms.get(vi) {
                 Some(_) if inv.context.get(vi).copied().unwrap_or(false) => Vec::new(),
                 Some(vm) => check_vm(
