@@ -143,3 +143,52 @@ fn a_cross_vm_rule_sees_the_fields_it_reads_of_the_other_vms() {
         r.stdout
     );
 }
+
+#[test]
+fn each_vm_of_a_cross_vm_rule_sees_its_own_hosts_vms_and_their_devices() {
+    // the cross-VM pass reuses the lists it built for the VMs before: a VM
+    // on another host, or with other devices, must still see its own
+    let rule = "rule ACME006 neighbours {\n  on vm\n  when host != null\n  assert false\n  at vm.name\n  message \"{vm.name}: {count(host.vms)} on {host.name}, {sum(o in host.vms, count(o.passthrough))} devices\"\n}\n";
+    let vm = |name: &str, host: &str, devices: usize| {
+        let mut v = format!("kind: vm\nname: {name}\nhost: {host}\npassthrough:\n");
+        for i in 0..devices {
+            v.push_str(&format!("  - address: \"0000:{:02x}:00.0\"\n", 0x3b + i));
+        }
+        if devices == 0 {
+            v = v.replace("passthrough:\n", "passthrough: []\n");
+        }
+        v
+    };
+    let other = HOST.replace("esx-01", "esx-02");
+    let files = [
+        ("a.vm.yaml", vm("a", "esx-01", 2)),
+        ("b.vm.yaml", vm("b", "esx-02", 0)),
+        ("c.vm.yaml", vm("c", "esx-01", 1)),
+        ("d.vm.yaml", vm("d", "esx-01", 0)),
+    ];
+    let mut all: Vec<(&str, &[u8])> = vec![
+        ("esx-01.host.yaml", HOST.as_bytes()),
+        ("esx-02.host.yaml", other.as_bytes()),
+        ("r.rules", rule.as_bytes()),
+    ];
+    all.extend(files.iter().map(|(n, v)| (*n, v.as_bytes())));
+    let t = tree(&all);
+    let r = check_with_rules(t.path(), "r.rules");
+    let messages: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once("] ").map(|(_, m)| m))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "a: 3 on esx-01, 3 devices",
+            "b: 1 on esx-02, 0 devices",
+            "c: 3 on esx-01, 3 devices",
+            "d: 3 on esx-01, 3 devices",
+        ],
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+}

@@ -60,21 +60,27 @@ pub fn check_vm(
     hosts: &[usize],
     rules: &[&CompiledRule],
 ) -> Vec<Diagnostic> {
+    check_vm_with(ctx, vi, vm, hosts, rules, &mut Scratch::default())
+}
+
+/// `check_vm` with a scratch that may hold the lists of earlier subjects:
+/// only while the records they were built from stay where they are (the
+/// inventory of the cross-VM pass, never a VM checked as it loads).
+fn check_vm_with<'a>(
+    ctx: &FieldContext<'a>,
+    vi: usize,
+    vm: &'a Vm,
+    hosts: &[usize],
+    rules: &[&'a CompiledRule],
+    scratch: &mut Scratch<'a>,
+) -> Vec<Diagnostic> {
     let inv = ctx.inv;
     let mut found = Vec::new();
-    let mut scratch = Scratch::default();
     let subject = Val::new(Value::Record(Record::Vm(vi, vm)), Some(vm.span));
     for c in rules {
         // with no known host, `host` is null and the rule decides (`when host != null`)
         if !c.rule.info.uses_host || hosts.is_empty() {
-            run(
-                c,
-                subject.clone(),
-                Val::null(),
-                ctx,
-                &mut scratch,
-                &mut found,
-            );
+            run(c, subject.clone(), Val::null(), ctx, scratch, &mut found);
             continue;
         }
         let mut per_host: Vec<Vec<Diagnostic>> = Vec::with_capacity(hosts.len());
@@ -82,7 +88,7 @@ pub fn check_vm(
             if let Some(h) = inv.hosts.get(*hi) {
                 let host = Val::new(Value::Record(Record::Host(*hi, h)), Some(h.span));
                 let mut mine = Vec::new();
-                run(c, subject.clone(), host, ctx, &mut scratch, &mut mine);
+                run(c, subject.clone(), host, ctx, scratch, &mut mine);
                 per_host.push(mine);
             }
         }
@@ -106,19 +112,25 @@ pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
                 .and_then(|h| h.first().copied())
                 .unwrap_or(usize::MAX)
         });
-        out.par_extend(order.into_par_iter().flat_map_iter(
-            |vi| match inv.vms.get(vi) {
-                Some(_) if inv.context.get(vi).copied().unwrap_or(false) => Vec::new(),
-                Some(vm) => check_vm(
-                    &ctx,
-                    vi,
-                    vm,
-                    inv.vm_hosts.get(vi).map_or(&[][..], Vec::as_slice),
-                    &plan.cross_vm,
-                ),
-                None => Vec::new(),
-            },
-        ));
+        // each thread keeps its scratch from VM to VM: the host's list of
+        // VMs and their devices are built once for all the VMs of the host
+        out.par_extend(
+            order
+                .into_par_iter()
+                .map_init(Scratch::default, |scratch, vi| match inv.vms.get(vi) {
+                    Some(_) if inv.context.get(vi).copied().unwrap_or(false) => Vec::new(),
+                    Some(vm) => check_vm_with(
+                        &ctx,
+                        vi,
+                        vm,
+                        inv.vm_hosts.get(vi).map_or(&[][..], Vec::as_slice),
+                        &plan.cross_vm,
+                        scratch,
+                    ),
+                    None => Vec::new(),
+                })
+                .flatten_iter(),
+        );
     }
     if !plan.per_host.is_empty() {
         out.par_extend((0..inv.hosts.len()).into_par_iter().flat_map_iter(|hi| {
