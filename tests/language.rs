@@ -2,7 +2,7 @@
 //! clauses that interpolate alike, clauses given once, missing values that
 //! print as what they are, and rules that do not run when not selected.
 
-use crate::util::{GOOD_VM, HOST, codes, tree, vmlint_in};
+use crate::util::{GOOD_VM, HOST, codes, messages, tree, vmlint_in};
 
 fn run_rule(rule: &str, args: &[&str]) -> crate::util::Run {
     run_rules_on(
@@ -385,13 +385,8 @@ fn a_let_is_worked_out_for_each_item_when_read_and_only_then() {
     );
     let rules = "rule ACME050 per-item {\n  on vm\n  let who = upper(vm.name)\n  for d in vm.passthrough\n  let at = text(d.address)\n  let late = who + \"/\" + at\n  assert d.index > 5\n  at d.address\n  message \"{late}\"\n}\n";
     let r = run_rules_on(&vm, rules, &[]);
-    let messages: Vec<&str> = r
-        .stdout
-        .lines()
-        .filter_map(|l| l.split_once("] ").map(|(_, m)| m))
-        .collect();
     assert_eq!(
-        messages,
+        messages(&r.stdout),
         ["GOOD/0000:3b:00.0", "GOOD/0000:5e:00.0"],
         "{}{}",
         r.stdout,

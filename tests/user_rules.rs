@@ -1,6 +1,6 @@
 //! Rules written by users from docs/rule-language.md, kept outside rules/.
 
-use crate::util::{HOST, check_with_rules, codes, tree, vmlint_in};
+use crate::util::{HOST, check_with_rules, codes, messages, tree, vmlint_in};
 
 const POLICY: &str = r#"
 # Our own policy: production VMs reserve all of their memory, and no two
@@ -174,13 +174,8 @@ fn each_vm_of_a_cross_vm_rule_sees_its_own_hosts_vms_and_their_devices() {
     all.extend(files.iter().map(|(n, v)| (*n, v.as_bytes())));
     let t = tree(&all);
     let r = check_with_rules(t.path(), "r.rules");
-    let messages: Vec<&str> = r
-        .stdout
-        .lines()
-        .filter_map(|l| l.split_once("] ").map(|(_, m)| m))
-        .collect();
     assert_eq!(
-        messages,
+        messages(&r.stdout),
         [
             "a: 3 on esx-01, 3 devices",
             "b: 1 on esx-02, 0 devices",

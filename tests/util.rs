@@ -117,6 +117,14 @@ passthrough:
   - address: \"0000:3b:00.0\"
 ";
 
+/// The messages in compact output, in order (what follows `] `).
+pub fn messages(compact: &str) -> Vec<&str> {
+    compact
+        .lines()
+        .filter_map(|l| l.split_once("] ").map(|(_, m)| m))
+        .collect()
+}
+
 /// The codes in compact output, in order.
 pub fn codes(compact: &str) -> Vec<String> {
     compact
