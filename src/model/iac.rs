@@ -124,7 +124,7 @@ pub fn dynamic_device(
 ) -> Device {
     let mut dev = Device::new(span, i64::try_from(index).unwrap_or(i64::MAX));
     if let (Some(v), Some(d)) = (&vendor, &device) {
-        dev.allowed_devices = Some(Spanned::new(
+        dev.extra_mut().allowed_devices = Some(Spanned::new(
             format!("{:#06x}:{:#06x}", v.value, d.value),
             span,
         ));
@@ -137,14 +137,14 @@ pub fn dynamic_device(
 /// An NVIDIA vGPU device of `profile` (`grid_a100-8c`).
 pub fn vgpu_device(span: Span, index: usize, profile: Spanned<String>) -> Device {
     let mut dev = Device::new(span, i64::try_from(index).unwrap_or(i64::MAX));
-    dev.vgpu = Some(profile);
+    dev.extra_mut().vgpu = Some(profile);
     dev
 }
 
 /// An SR-IOV virtual function of the physical function at `pf`.
 pub fn sriov_device(span: Span, index: usize, pf: Spanned<String>) -> Device {
     let mut dev = Device::new(span, i64::try_from(index).unwrap_or(i64::MAX));
-    dev.pf_id = Some(pf);
+    dev.extra_mut().pf_id = Some(pf);
     dev
 }
 

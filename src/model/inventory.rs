@@ -129,13 +129,13 @@ impl Inventory {
     /// take there; a choice that selects no device, or several where the
     /// VM gets one, is a VL010. Without a known host they stay unknown.
     pub fn resolve_devices(&self, vm: &mut Vm, candidates: &[usize]) -> Vec<Diagnostic> {
-        if vm.passthrough.iter().all(|d| d.selector.is_none()) {
+        if vm.passthrough.iter().all(|d| d.selector().is_none()) {
             return Vec::new();
         }
         let mut diags = Vec::new();
         let mut out = Vec::with_capacity(vm.passthrough.len());
         for mut dev in std::mem::take(&mut vm.passthrough) {
-            let Some(sel) = dev.selector.take() else {
+            let Some(sel) = dev.extra.as_mut().and_then(|x| x.selector.take()) else {
                 out.push(dev);
                 continue;
             };

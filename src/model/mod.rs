@@ -105,14 +105,23 @@ pub struct Device {
     pub vendor_id: Option<Spanned<i64>>,
     pub device_id: Option<Spanned<i64>>,
     pub system_id: Option<Spanned<String>>,
+    /// An address was written (`.id`, `address:`), even one that does not
+    /// parse: the device is still static, its address unknown.
+    pub id_given: Option<Span>,
+    /// What only some kinds of device have, apart so that the common
+    /// device (and every VM kept for a cross-VM rule) stays small.
+    pub extra: Option<Box<DeviceExtra>>,
+}
+
+/// The parts of a device that only Dynamic DirectPath I/O, vGPU, SR-IOV or
+/// a Terraform device selector have.
+#[derive(Clone, Debug, Default)]
+pub struct DeviceExtra {
     /// Dynamic DirectPath I/O: `vendorId:deviceId` the VM accepts.
     pub allowed_devices: Option<Spanned<String>>,
     pub vgpu: Option<Spanned<String>>,
     /// SR-IOV: the physical function this virtual function belongs to.
     pub pf_id: Option<Spanned<String>>,
-    /// An address was written (`.id`, `address:`), even one that does not
-    /// parse: the device is still static, its address unknown.
-    pub id_given: Option<Span>,
     /// A device chosen on the host by what it is (Terraform's
     /// `data "vsphere_host_pci_device"`), resolved once the host is known.
     pub selector: Option<Box<Selector>>,
@@ -153,11 +162,48 @@ impl Device {
             vendor_id: None,
             device_id: None,
             system_id: None,
-            allowed_devices: None,
-            vgpu: None,
-            pf_id: None,
             id_given: None,
-            selector: None,
+            extra: None,
+        }
+    }
+
+    pub fn allowed_devices(&self) -> Option<&Spanned<String>> {
+        self.extra.as_ref()?.allowed_devices.as_ref()
+    }
+
+    pub fn vgpu(&self) -> Option<&Spanned<String>> {
+        self.extra.as_ref()?.vgpu.as_ref()
+    }
+
+    pub fn pf_id(&self) -> Option<&Spanned<String>> {
+        self.extra.as_ref()?.pf_id.as_ref()
+    }
+
+    pub fn selector(&self) -> Option<&Selector> {
+        self.extra.as_ref()?.selector.as_deref()
+    }
+
+    /// The rarer parts, made when one is first set.
+    pub fn extra_mut(&mut self) -> &mut DeviceExtra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
+    /// Sets the parts that are given (`None` leaves a part unset and makes
+    /// nothing).
+    pub fn set_extra(
+        &mut self,
+        allowed_devices: Option<Spanned<String>>,
+        vgpu: Option<Spanned<String>>,
+        pf_id: Option<Spanned<String>>,
+    ) {
+        if allowed_devices.is_some() {
+            self.extra_mut().allowed_devices = allowed_devices;
+        }
+        if vgpu.is_some() {
+            self.extra_mut().vgpu = vgpu;
+        }
+        if pf_id.is_some() {
+            self.extra_mut().pf_id = pf_id;
         }
     }
 
@@ -165,9 +211,9 @@ impl Device {
     /// `sriov` (a virtual function of a NIC; `.id` names its physical
     /// function, shared with its sibling functions) or `vgpu`.
     pub fn kind(&self) -> &'static str {
-        if self.vgpu.is_some() {
+        if self.vgpu().is_some() {
             "vgpu"
-        } else if self.pf_id.is_some()
+        } else if self.pf_id().is_some()
             || self.system_id.as_ref().is_some_and(|s| s.value == "BYPASS")
         {
             "sriov"

@@ -287,7 +287,7 @@ impl Module<'_> {
                                 let mut dev =
                                     super::Device::new(at, i64::try_from(n).unwrap_or(i64::MAX));
                                 dev.id_given = Some(at);
-                                dev.selector = Some(Box::new(sel));
+                                dev.extra_mut().selector = Some(Box::new(sel));
                                 iac::push_device(vm, dev);
                             }
                             Err(why) => {

@@ -285,7 +285,7 @@ fn vm(file: FileId, n: &Node) -> Vm {
             dev.vendor_id = id(member(first, "VendorId"));
             dev.device_id = id(member(first, "DeviceId"));
         }
-        dev.vgpu = vgpu;
+        dev.set_extra(None, vgpu, None);
         if vm.passthrough_span.is_none() {
             vm.passthrough_span = Some(d.span);
         }

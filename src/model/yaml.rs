@@ -162,9 +162,9 @@ fn read_device(item: &Node, index: usize, r: &mut DocReader) -> Option<Device> {
             }
             "vendor_id" => d.vendor_id = r.id(v),
             "device_id" => d.device_id = r.id(v),
-            "vgpu" => d.vgpu = r.string(v),
+            "vgpu" => d.extra_mut().vgpu = r.string(v),
             "system_id" => d.system_id = r.string(v),
-            "allowed_devices" => d.allowed_devices = r.string(v),
+            "allowed_devices" => d.extra_mut().allowed_devices = r.string(v),
             _ => {}
         }
     }

@@ -263,7 +263,12 @@ pub fn switch<'a>(v: &Option<Spanned<bool>>, parent: Span) -> Val<'a> {
 }
 
 pub fn string<'a>(v: &'a Option<Spanned<String>>, parent: Span) -> Val<'a> {
-    v.as_ref().map_or(Val::missing(parent), |s| {
+    string_of(v.as_ref(), parent)
+}
+
+/// `string` of a value that may be absent.
+pub fn string_of<'a>(v: Option<&'a Spanned<String>>, parent: Span) -> Val<'a> {
+    v.map_or(Val::missing(parent), |s| {
         Val::new(Value::Str(Cow::Borrowed(&s.value)), Some(s.span))
     })
 }

@@ -238,10 +238,13 @@ pub fn to_vm(
                 dev.device_id
                     .get_or_insert(Spanned::new(i64::from(d), e.value));
             }
-            dev.allowed_devices = Some(vmx.value_sp(e));
+            dev.extra_mut().allowed_devices = Some(vmx.value_sp(e));
         }
-        dev.vgpu = g.vgpu.map(|e| vmx.value_sp(e));
-        dev.pf_id = g.pf.map(|e| vmx.value_sp(e));
+        dev.set_extra(
+            None,
+            g.vgpu.map(|e| vmx.value_sp(e)),
+            g.pf.map(|e| vmx.value_sp(e)),
+        );
         vm.passthrough_span
             .get_or_insert(g.first_key.unwrap_or(span));
         vm.passthrough.push(dev);

@@ -5,7 +5,7 @@ use super::text;
 use super::{FieldContext, FieldDef, field};
 use crate::schema::enums::Enum;
 use crate::schema::types::{Elem, RecordType, Ty};
-use crate::schema::value::{Record, Val, Value, boolean, int, list, string, switch};
+use crate::schema::value::{Record, Val, Value, boolean, int, list, string, string_of, switch};
 use std::borrow::Cow;
 
 pub static FIELDS: &[FieldDef] = &[
@@ -398,7 +398,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "allowed_devices",
         "Dynamic DirectPath I/O `vendor:device` list",
         |r, c| match r {
-            Record::Device(d) => string(&d.allowed_devices, d.span),
+            Record::Device(d) => string_of(d.allowed_devices(), d.span),
             _ => Val::null(),
         }
     ),
@@ -410,7 +410,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "vgpu",
         "the NVIDIA vGPU profile",
         |r, c| match r {
-            Record::Device(d) => string(&d.vgpu, d.span),
+            Record::Device(d) => string_of(d.vgpu(), d.span),
             _ => Val::null(),
         }
     ),
