@@ -339,6 +339,14 @@ pub fn run(
     }
     crate::ruleset::regrade(&mut diags, cfg);
     diagnostic::sort(&mut diags, sources);
+    let mut shown: Vec<FileId> = diags
+        .iter()
+        .flat_map(|d| std::iter::once(&d.primary).chain(&d.related))
+        .map(|l| l.span.file)
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    sources.keep_positions(&shown);
     // files were found, but none held a VM or a host: never a silent green
     if checked.files == 0 && diags.is_empty() && notes.is_empty() && !request.paths.is_empty() {
         notes.push(format!(

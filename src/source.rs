@@ -301,6 +301,41 @@ impl SourceMap {
         }
     }
 
+    /// Gives each released file among `ids` that kept no line table (its
+    /// findings came after it was released: cross-VM rules) one, reading
+    /// them again on the run's threads, so that the output, which asks
+    /// positions file after file, need not read them one at a time.
+    pub fn keep_positions(&self, ids: &[FileId]) {
+        use rayon::prelude::*;
+        let Some(reader) = self.reader else { return };
+        let wanted: Vec<(FileId, PathBuf, FileKind)> = {
+            let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+            let released = self.released.lock().unwrap_or_else(|e| e.into_inner());
+            ids.iter()
+                .filter(|id| {
+                    released
+                        .get(id.0 as usize)
+                        .is_some_and(|r| r.as_ref().is_some_and(|r| r.lines.is_none()))
+                })
+                .filter_map(|id| {
+                    let f = files.get(id.0 as usize)?;
+                    Some((*id, f.path.clone(), f.kind))
+                })
+                .collect()
+        };
+        let tables: Vec<(FileId, Released)> = wanted
+            .par_iter()
+            .filter_map(|(id, path, kind)| Some((*id, Released::of(&reader(path, *kind)?, true))))
+            .filter(|(_, r)| r.lines.is_some())
+            .collect();
+        let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, table) in tables {
+            if let Some(slot) = released.get_mut(id.0 as usize) {
+                *slot = Some(Arc::new(table));
+            }
+        }
+    }
+
     /// Line and column (1-based, in characters) of a byte offset, without
     /// reading a released ASCII text again.
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
@@ -470,6 +505,33 @@ mod tests {
         let id = plain.add("b.vmx", FileKind::Vmx, "kept");
         plain.release(id, true);
         assert_eq!(&*plain.get(id).text, "kept");
+    }
+
+    #[test]
+    fn positions_asked_after_a_release_come_from_one_reading_again() {
+        fn from_disk(p: &Path, _: FileKind) -> Option<String> {
+            std::fs::read_to_string(p).ok()
+        }
+        let dir = std::env::temp_dir().join(format!("vmlint-positions-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.vmx");
+        let text = "a = \"1\"\nmemSize = \"4\"\n";
+        std::fs::write(&path, text).unwrap();
+        let map = SourceMap::with_reader(from_disk);
+        let id = map.add(&path, FileKind::Vmx, text);
+        let other = map.add(dir.join("gone.vmx"), FileKind::Vmx, "x = \"1\"\n");
+        // released with no findings yet: no line table
+        map.release(id, false);
+        map.release(other, false);
+        map.keep_positions(&[id, other]);
+        // the table made from the file read again answers from now on,
+        // whatever the file becomes
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(map.line_col(id, 8), (2, 1));
+        assert_eq!(map.position(Span::new(id, 8, 21)), ((2, 1), (2, 14)));
+        // a file that cannot be read again keeps none, and reads as empty
+        assert_eq!(map.line_col(other, 4), (1, 1));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
