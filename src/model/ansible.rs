@@ -279,19 +279,19 @@ fn guest(file: FileId, text: &Arc<str>, task: &Node, args: &Node, out: &mut Read
         yaml_bool(Some(n))
     };
     if let Some(v) = int("memory_mb", out) {
-        vm.memory_mb = Some(v);
+        vm.settings_mut().memory_mb = Some(v);
     }
     if let Some(v) = int("mem_reservation", out).or_else(|| int("memory_reservation", out)) {
-        vm.memory_reservation_mb = Some(v);
+        vm.settings_mut().memory_reservation_mb = Some(v);
     }
     if let Some(v) = boolean("memory_reservation_lock", out) {
-        vm.memory_reservation_all = Some(v);
+        vm.settings_mut().memory_reservation_all = Some(v);
     }
     if let Some(v) = boolean("hotadd_cpu", out) {
-        vm.hot_add_cpu = Some(v);
+        vm.settings_mut().hot_add_cpu = Some(v);
     }
     if let Some(v) = boolean("hotadd_memory", out) {
-        vm.hot_add_memory = Some(v);
+        vm.settings_mut().hot_add_memory = Some(v);
     }
     // `version: 19`, or `latest` (what the host offers: unknown here)
     if let Some(v) = hw
@@ -299,13 +299,13 @@ fn guest(file: FileId, text: &Arc<str>, task: &Node, args: &Node, out: &mut Read
         .and_then(|n| known(Some(n)))
         && let Ok(n) = v.value.trim().trim_start_matches("vmx-").parse()
     {
-        vm.hardware_version = Some(Spanned::new(n, v.span));
+        vm.settings_mut().hardware_version = Some(Spanned::new(n, v.span));
     }
     if let Some(f) = hw
         .and_then(|h| member(h, "boot_firmware"))
         .and_then(|n| known(Some(n)))
     {
-        vm.firmware = Some(Spanned::new(f.value.to_ascii_lowercase(), f.span));
+        vm.settings_mut().firmware = Some(Spanned::new(f.value.to_ascii_lowercase(), f.span));
     }
     Some(vm)
 }

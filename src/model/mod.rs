@@ -274,24 +274,13 @@ pub struct Vm {
     pub format: Format,
     pub name: Option<Spanned<String>>,
     pub placement: Placement,
-    pub hardware_version: Option<Spanned<i64>>,
-    pub firmware: Option<Spanned<String>>,
-    pub memory_mb: Option<Spanned<i64>>,
-    pub memory_reservation_mb: Option<Spanned<i64>>,
-    pub memory_reservation_all: Option<Spanned<bool>>,
     pub passthrough: Vec<Device>,
     /// The `passthrough:` key, or the first `pciPassthruN` line.
     pub passthrough_span: Option<Span>,
-    pub mmio64_enabled: Option<Spanned<bool>>,
-    pub mmio64_size_gb: Option<Spanned<i64>>,
     pub snapshots: Vec<Spanned<String>>,
-    pub power_state: Option<Spanned<String>>,
-    pub vmotion: Option<Spanned<bool>>,
-    pub drs_automation: Option<Spanned<String>>,
-    pub fault_tolerance: Option<Spanned<bool>>,
-    pub ha: Option<Spanned<bool>>,
-    pub hot_add_cpu: Option<Spanned<bool>>,
-    pub hot_add_memory: Option<Spanned<bool>>,
+    /// What the VM sets (memory, hardware, migration, ...), made when a
+    /// loader first sets one of them; see [`Vm::settings`].
+    settings: Option<Box<VmSettings>>,
     pub raw: Raw,
     /// Fields set to values not known statically (infrastructure code):
     /// their record, their name, and where they are set.
@@ -301,6 +290,61 @@ pub struct Vm {
     pub address: Option<Box<str>>,
 }
 
+/// The settings of a VM, apart from what names and places it and its
+/// devices: per-VM rules read them, and a VM kept for cross-VM rules that
+/// read none of them keeps none of them.
+#[derive(Clone, Debug, Default)]
+pub struct VmSettings {
+    pub hardware_version: Option<Spanned<i64>>,
+    pub firmware: Option<Spanned<String>>,
+    pub memory_mb: Option<Spanned<i64>>,
+    pub memory_reservation_mb: Option<Spanned<i64>>,
+    pub memory_reservation_all: Option<Spanned<bool>>,
+    pub mmio64_enabled: Option<Spanned<bool>>,
+    pub mmio64_size_gb: Option<Spanned<i64>>,
+    pub power_state: Option<Spanned<String>>,
+    pub vmotion: Option<Spanned<bool>>,
+    pub drs_automation: Option<Spanned<String>>,
+    pub fault_tolerance: Option<Spanned<bool>>,
+    pub ha: Option<Spanned<bool>>,
+    pub hot_add_cpu: Option<Spanned<bool>>,
+    pub hot_add_memory: Option<Spanned<bool>>,
+}
+
+/// The settings of a VM that sets none.
+static NO_SETTINGS: VmSettings = VmSettings {
+    hardware_version: None,
+    firmware: None,
+    memory_mb: None,
+    memory_reservation_mb: None,
+    memory_reservation_all: None,
+    mmio64_enabled: None,
+    mmio64_size_gb: None,
+    power_state: None,
+    vmotion: None,
+    drs_automation: None,
+    fault_tolerance: None,
+    ha: None,
+    hot_add_cpu: None,
+    hot_add_memory: None,
+};
+
+/// The fields of a VM (by their name in rules) whose values are its
+/// settings.
+const SETTINGS_FIELDS: &[&str] = &[
+    "hardware_version",
+    "firmware",
+    "memory_mb",
+    "memory_reservation_mb",
+    "memory_reservation_all",
+    "mmio64",
+    "power_state",
+    "migration",
+    "fault_tolerance",
+    "ha",
+    "hot_add",
+];
+
 impl Vm {
     pub fn new(file: FileId, span: Span, format: Format) -> Vm {
         Vm {
@@ -309,27 +353,24 @@ impl Vm {
             format,
             name: None,
             placement: Placement::Unplaced,
-            hardware_version: None,
-            firmware: None,
-            memory_mb: None,
-            memory_reservation_mb: None,
-            memory_reservation_all: None,
             passthrough: Vec::new(),
             passthrough_span: None,
-            mmio64_enabled: None,
-            mmio64_size_gb: None,
             snapshots: Vec::new(),
-            power_state: None,
-            vmotion: None,
-            drs_automation: None,
-            fault_tolerance: None,
-            ha: None,
-            hot_add_cpu: None,
-            hot_add_memory: None,
+            settings: None,
             raw: Raw::default(),
             unknown: Vec::new(),
             address: None,
         }
+    }
+
+    /// What the VM sets (all unset when it sets nothing).
+    pub fn settings(&self) -> &VmSettings {
+        self.settings.as_deref().unwrap_or(&NO_SETTINGS)
+    }
+
+    /// The settings, to set one.
+    pub fn settings_mut(&mut self) -> &mut VmSettings {
+        self.settings.get_or_insert_with(Box::default)
     }
 
     /// Drops what no field that `reads` (by its name on a VM) needs, and
@@ -338,14 +379,18 @@ impl Vm {
         if !reads("raw") && !reads("raw_keys") {
             self.raw = Raw::default();
         }
-        if !reads("firmware") {
-            self.firmware = None;
-        }
-        if !reads("power_state") {
-            self.power_state = None;
-        }
-        if !reads("migration") {
-            self.drs_automation = None;
+        if !SETTINGS_FIELDS.iter().any(|f| reads(f)) {
+            self.settings = None;
+        } else if let Some(s) = &mut self.settings {
+            if !reads("firmware") {
+                s.firmware = None;
+            }
+            if !reads("power_state") {
+                s.power_state = None;
+            }
+            if !reads("migration") {
+                s.drs_automation = None;
+            }
         }
         if !reads("snapshots") {
             self.snapshots = Vec::new();

@@ -188,16 +188,19 @@ fn system(
             .split_whitespace()
             .find_map(|p| p.strip_prefix("vmx-")?.parse().ok())
         {
-            vm.hardware_version = Some(Spanned::new(n, t.span));
+            vm.settings_mut().hardware_version = Some(Spanned::new(n, t.span));
         }
     }
     for (k, v, _) in configs(file, hw, "Config") {
         let b = || super::vmx::parse_bool(&v.value).map(|x| Spanned::new(x, v.span));
         match k.as_str() {
-            "firmware" => vm.firmware = Some(Spanned::new(v.value.to_ascii_lowercase(), v.span)),
-            "memoryReservationLockedToMax" => vm.memory_reservation_all = b(),
-            "cpuHotAddEnabled" => vm.hot_add_cpu = b(),
-            "memoryHotAddEnabled" => vm.hot_add_memory = b(),
+            "firmware" => {
+                vm.settings_mut().firmware =
+                    Some(Spanned::new(v.value.to_ascii_lowercase(), v.span))
+            }
+            "memoryReservationLockedToMax" => vm.settings_mut().memory_reservation_all = b(),
+            "cpuHotAddEnabled" => vm.settings_mut().hot_add_cpu = b(),
+            "memoryHotAddEnabled" => vm.settings_mut().hot_add_memory = b(),
             _ => {}
         }
     }
@@ -211,10 +214,10 @@ fn system(
                 Some(Spanned::new(n * memory_unit(item), t.span))
             };
             if let Some(q) = mb(child_text(file, item, "VirtualQuantity")) {
-                vm.memory_mb = Some(q);
+                vm.settings_mut().memory_mb = Some(q);
             }
             if let Some(r) = mb(child_text(file, item, "Reservation")) {
-                vm.memory_reservation_mb = Some(r);
+                vm.settings_mut().memory_reservation_mb = Some(r);
             }
             continue;
         }

@@ -170,33 +170,36 @@ impl Module<'_> {
                 ),
             ));
         }
-        iac::set(&mut vm.memory_mb, self.int(body, "memory", &who, out));
+        iac::set(
+            &mut vm.settings_mut().memory_mb,
+            self.int(body, "memory", &who, out),
+        );
         // the provider's default memory, when none is written
-        if attr(body, "memory").is_none() && vm.memory_mb.is_none() {
-            vm.memory_mb = Some(Spanned::new(1024, span));
+        if attr(body, "memory").is_none() && vm.settings().memory_mb.is_none() {
+            vm.settings_mut().memory_mb = Some(Spanned::new(1024, span));
         }
         iac::set(
-            &mut vm.memory_reservation_mb,
+            &mut vm.settings_mut().memory_reservation_mb,
             self.int(body, "memory_reservation", &who, out),
         );
         iac::set(
-            &mut vm.memory_reservation_all,
+            &mut vm.settings_mut().memory_reservation_all,
             self.bool(body, "memory_reservation_locked_to_max", &who, out),
         );
         iac::set(
-            &mut vm.hardware_version,
+            &mut vm.settings_mut().hardware_version,
             self.int(body, "hardware_version", &who, out),
         );
         iac::set(
-            &mut vm.hot_add_cpu,
+            &mut vm.settings_mut().hot_add_cpu,
             self.bool(body, "cpu_hot_add_enabled", &who, out),
         );
         iac::set(
-            &mut vm.hot_add_memory,
+            &mut vm.settings_mut().hot_add_memory,
             self.bool(body, "memory_hot_add_enabled", &who, out),
         );
         if let Some(f) = self.str(body, "firmware", &who, out) {
-            vm.firmware = Some(Spanned::new(f.value.to_ascii_lowercase(), f.span));
+            vm.settings_mut().firmware = Some(Spanned::new(f.value.to_ascii_lowercase(), f.span));
         }
         self.place(body, &mut vm, &who, out);
         self.devices(body, &mut vm, &who, out);
@@ -421,9 +424,9 @@ impl Module<'_> {
             return;
         }
         if let Some((s, Value::Bool(false))) = enabled {
-            vm.drs_automation = Some(Spanned::new("disabled".into(), s));
+            vm.settings_mut().drs_automation = Some(Spanned::new("disabled".into(), s));
         } else if let Some((s, Value::Str(l))) = level {
-            vm.drs_automation = Some(Spanned::new(l, s));
+            vm.settings_mut().drs_automation = Some(Spanned::new(l, s));
         }
     }
 }

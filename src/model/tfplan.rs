@@ -129,22 +129,28 @@ fn vm(
             *f = Some(x);
         }
     };
-    set_int(&mut vm.memory_mb, "memory");
-    set_int(&mut vm.memory_reservation_mb, "memory_reservation");
-    set_int(&mut vm.hardware_version, "hardware_version");
+    set_int(&mut vm.settings_mut().memory_mb, "memory");
+    set_int(
+        &mut vm.settings_mut().memory_reservation_mb,
+        "memory_reservation",
+    );
+    set_int(&mut vm.settings_mut().hardware_version, "hardware_version");
     let set_bool = |f: &mut Option<Spanned<bool>>, key: &str| {
         if let Some(x) = boolean(member(v, key)) {
             *f = Some(x);
         }
     };
     set_bool(
-        &mut vm.memory_reservation_all,
+        &mut vm.settings_mut().memory_reservation_all,
         "memory_reservation_locked_to_max",
     );
-    set_bool(&mut vm.hot_add_cpu, "cpu_hot_add_enabled");
-    set_bool(&mut vm.hot_add_memory, "memory_hot_add_enabled");
+    set_bool(&mut vm.settings_mut().hot_add_cpu, "cpu_hot_add_enabled");
+    set_bool(
+        &mut vm.settings_mut().hot_add_memory,
+        "memory_hot_add_enabled",
+    );
     if let Some(f) = node::text(member(v, "firmware")) {
-        vm.firmware = Some(Spanned::new(f.value.to_ascii_lowercase(), f.span));
+        vm.settings_mut().firmware = Some(Spanned::new(f.value.to_ascii_lowercase(), f.span));
     }
     if let Some(h) = node::text(member(v, "host_system_id")) {
         let name = named_by(data, "vsphere_host", "id", &h.value).unwrap_or(h.value);

@@ -216,18 +216,18 @@ fn vm(file: FileId, n: &Node) -> Vm {
             .and_then(|s| s.strip_prefix("vmx-"))
             .and_then(|s| s.parse().ok())
     {
-        vm.hardware_version = Some(Spanned::new(num, v.span));
+        vm.settings_mut().hardware_version = Some(Spanned::new(num, v.span));
     }
-    vm.firmware = text(cfg(&["Firmware"]));
-    vm.memory_mb = int(cfg(&["Hardware", "MemoryMB"]));
-    vm.memory_reservation_mb = int(path(
+    vm.settings_mut().firmware = text(cfg(&["Firmware"]));
+    vm.settings_mut().memory_mb = int(cfg(&["Hardware", "MemoryMB"]));
+    vm.settings_mut().memory_reservation_mb = int(path(
         n,
         &["ResourceConfig", "MemoryAllocation", "Reservation"],
     ))
     .or_else(|| int(cfg(&["MemoryAllocation", "Reservation"])));
-    vm.memory_reservation_all = boolean(cfg(&["MemoryReservationLockedToMax"]));
-    vm.hot_add_cpu = boolean(cfg(&["CpuHotAddEnabled"]));
-    vm.hot_add_memory = boolean(cfg(&["MemoryHotAddEnabled"]));
+    vm.settings_mut().memory_reservation_all = boolean(cfg(&["MemoryReservationLockedToMax"]));
+    vm.settings_mut().hot_add_cpu = boolean(cfg(&["CpuHotAddEnabled"]));
+    vm.settings_mut().hot_add_memory = boolean(cfg(&["MemoryHotAddEnabled"]));
     for e in items(cfg(&["ExtraConfig"])) {
         let (Some(k), Some(v)) = (member(e, "Key").and_then(Node::scalar), member(e, "Value"))
         else {
@@ -236,14 +236,14 @@ fn vm(file: FileId, n: &Node) -> Vm {
         match k.to_ascii_lowercase().as_str() {
             "pcipassthru.use64bitmmio" => {
                 let on = v.scalar().and_then(super::vmx::parse_bool);
-                vm.mmio64_enabled = on.map(|b| Spanned::new(b, v.span));
+                vm.settings_mut().mmio64_enabled = on.map(|b| Spanned::new(b, v.span));
             }
-            "pcipassthru.64bitmmiosizegb" => vm.mmio64_size_gb = int(Some(v)),
+            "pcipassthru.64bitmmiosizegb" => vm.settings_mut().mmio64_size_gb = int(Some(v)),
             _ => {}
         }
     }
     if let Some(state) = text(path(n, &["Runtime", "PowerState"])) {
-        vm.power_state = Some(state);
+        vm.settings_mut().power_state = Some(state);
     }
     if let Some(h) = path(n, &["Runtime", "Host", "Value"]).and_then(|v| text(Some(v))) {
         vm.placement = Placement::Host(h);

@@ -91,19 +91,19 @@ fn read_vm(file: FileId, node: &Node, r: &mut DocReader) -> Vm {
             "name" => vm.name = r.string(v),
             "host" => vm.placement = r.string(v).map_or(Placement::Unplaced, Placement::Host),
             "cluster" => vm.placement = r.string(v).map_or(Placement::Unplaced, Placement::Cluster),
-            "hardware_version" => vm.hardware_version = r.int(v),
-            "firmware" => vm.firmware = r.choice(v, Enum::Firmware.values()),
-            "memory_mb" => vm.memory_mb = r.int(v),
-            "memory_reservation_mb" => vm.memory_reservation_mb = r.int(v),
+            "hardware_version" => vm.settings_mut().hardware_version = r.int(v),
+            "firmware" => vm.settings_mut().firmware = r.choice(v, Enum::Firmware.values()),
+            "memory_mb" => vm.settings_mut().memory_mb = r.int(v),
+            "memory_reservation_mb" => vm.settings_mut().memory_reservation_mb = r.int(v),
             "memory_reservation" => {
-                vm.memory_reservation_all =
+                vm.settings_mut().memory_reservation_all =
                     r.choice(v, &["all"]).map(|s| Spanned::new(true, s.span));
             }
             "mmio64" => {
                 for (k, v) in r.entries(v, &MMIO64_KEYS, "mmio64") {
                     match k {
-                        "enabled" => vm.mmio64_enabled = r.bool(v),
-                        _ => vm.mmio64_size_gb = r.int(v),
+                        "enabled" => vm.settings_mut().mmio64_enabled = r.bool(v),
+                        _ => vm.settings_mut().mmio64_size_gb = r.int(v),
                     }
                 }
             }
@@ -119,22 +119,25 @@ fn read_vm(file: FileId, node: &Node, r: &mut DocReader) -> Vm {
                 let items = r.list(v);
                 vm.snapshots = items.iter().filter_map(|s| r.string(s)).collect();
             }
-            "power_state" => vm.power_state = r.choice(v, Enum::PowerState.values()),
+            "power_state" => vm.settings_mut().power_state = r.choice(v, Enum::PowerState.values()),
             "migration" => {
                 for (k, v) in r.entries(v, &MIGRATION_KEYS, "migration") {
                     match k {
-                        "vmotion" => vm.vmotion = r.bool(v),
-                        _ => vm.drs_automation = r.choice(v, Enum::DrsAutomation.values()),
+                        "vmotion" => vm.settings_mut().vmotion = r.bool(v),
+                        _ => {
+                            vm.settings_mut().drs_automation =
+                                r.choice(v, Enum::DrsAutomation.values())
+                        }
                     }
                 }
             }
-            "fault_tolerance" => vm.fault_tolerance = r.bool(v),
-            "ha" => vm.ha = r.bool(v),
+            "fault_tolerance" => vm.settings_mut().fault_tolerance = r.bool(v),
+            "ha" => vm.settings_mut().ha = r.bool(v),
             "hot_add" => {
                 for (k, v) in r.entries(v, &HOT_ADD_KEYS, "hot_add") {
                     match k {
-                        "cpu" => vm.hot_add_cpu = r.bool(v),
-                        _ => vm.hot_add_memory = r.bool(v),
+                        "cpu" => vm.settings_mut().hot_add_cpu = r.bool(v),
+                        _ => vm.settings_mut().hot_add_memory = r.bool(v),
                     }
                 }
             }

@@ -157,21 +157,21 @@ pub fn to_vm(
     // each key as the field table declares it
     use RecordType::{HotAdd, Mmio64, Vm as VmRecord};
     vm.name = t.str(t.key(VmRecord, "name"));
-    vm.hardware_version = t.int(t.key(VmRecord, "hardware_version"));
-    vm.firmware = t
+    vm.settings_mut().hardware_version = t.int(t.key(VmRecord, "hardware_version"));
+    vm.settings_mut().firmware = t
         .str(t.key(VmRecord, "firmware"))
         .map(|s| Spanned::new(s.value.trim().to_ascii_lowercase(), s.span));
-    vm.memory_mb = t.int(t.key(VmRecord, "memory_mb"));
-    vm.memory_reservation_mb = t.int(t.key(VmRecord, "memory_reservation_mb"));
-    vm.memory_reservation_all = t.bool(t.key(VmRecord, "memory_reservation_all"));
-    vm.mmio64_enabled = t.bool(t.key(Mmio64, "enabled"));
-    vm.mmio64_size_gb = t.int(t.key(Mmio64, "size_gb"));
-    vm.hot_add_cpu = t.bool(t.key(HotAdd, "cpu"));
-    vm.hot_add_memory = t.bool(t.key(HotAdd, "memory"));
+    vm.settings_mut().memory_mb = t.int(t.key(VmRecord, "memory_mb"));
+    vm.settings_mut().memory_reservation_mb = t.int(t.key(VmRecord, "memory_reservation_mb"));
+    vm.settings_mut().memory_reservation_all = t.bool(t.key(VmRecord, "memory_reservation_all"));
+    vm.settings_mut().mmio64_enabled = t.bool(t.key(Mmio64, "enabled"));
+    vm.settings_mut().mmio64_size_gb = t.int(t.key(Mmio64, "size_gb"));
+    vm.settings_mut().hot_add_cpu = t.bool(t.key(HotAdd, "cpu"));
+    vm.settings_mut().hot_add_memory = t.bool(t.key(HotAdd, "memory"));
     if let Some(s) = vmx.get(t.key(VmRecord, "power_state"))
         && !vmx.value(s).trim().is_empty()
     {
-        vm.power_state = Some(Spanned::new("suspended".to_string(), s.value));
+        vm.settings_mut().power_state = Some(Spanned::new("suspended".to_string(), s.value));
     }
     vm.placement = match &vmx.placement {
         Some((false, name)) => Placement::Host(name.clone()),

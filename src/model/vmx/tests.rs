@@ -20,8 +20,14 @@ fn keys_are_case_insensitive_and_keep_their_spelling() {
     let text = "MEMSIZE = \"4096\"\nvirtualhw.VERSION = \"19\"\n";
     let (f, vm, _) = load(text);
     let vm = vm.unwrap();
-    assert_eq!(vm.memory_mb.as_ref().map(|m| m.value), Some(4096));
-    assert_eq!(vm.hardware_version.as_ref().map(|m| m.value), Some(19));
+    assert_eq!(
+        vm.settings().memory_mb.as_ref().map(|m| m.value),
+        Some(4096)
+    );
+    assert_eq!(
+        vm.settings().hardware_version.as_ref().map(|m| m.value),
+        Some(19)
+    );
     assert_eq!(f.key(f.get("memSize").unwrap()), "MEMSIZE");
 }
 
@@ -48,7 +54,7 @@ fn crlf_shebang_comments_and_blank_lines() {
     let (f, vm, d) = load(text);
     assert!(f.diagnostics.is_empty() && d.is_empty());
     let vm = vm.unwrap();
-    let m = vm.memory_mb.unwrap();
+    let m = vm.settings().memory_mb.as_ref().unwrap();
     assert_eq!(at(text, m.span), "2048");
     assert!(f.get("a comment").is_none());
 }
@@ -61,7 +67,10 @@ fn hand_edited_lines_are_accepted() {
     assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
     assert_eq!(val(&f, "scsi0:0.virtualSSD"), "1");
     assert_eq!(val(&f, "uuid.bios"), "REDACTED");
-    assert_eq!(vm.unwrap().firmware.unwrap().value, "efi");
+    assert_eq!(
+        vm.unwrap().settings().firmware.as_ref().unwrap().value,
+        "efi"
+    );
 }
 
 #[test]
@@ -84,7 +93,10 @@ fn duplicate_keys_are_vl003_and_the_later_wins() {
     assert_eq!(f.diagnostics[0].code, "VL003");
     assert_eq!(at(text, f.diagnostics[0].span()), "memsize");
     assert_eq!(f.diagnostics[0].related.len(), 1);
-    assert_eq!(vm.unwrap().memory_mb.unwrap().value, 2048);
+    assert_eq!(
+        vm.unwrap().settings().memory_mb.as_ref().unwrap().value,
+        2048
+    );
 }
 
 #[test]
@@ -109,7 +121,7 @@ pciPassthru.use64bitMMIO = \"TRUE\"
         .map(|d| d.address.as_ref().unwrap().value.to_string())
         .collect();
     assert_eq!(a, ["0000:3b:00.0", "0000:82:00.0"]);
-    assert!(vm.mmio64_enabled.unwrap().value);
+    assert!(vm.settings().mmio64_enabled.as_ref().unwrap().value);
 }
 
 #[test]
@@ -172,9 +184,12 @@ fn snapshots_come_from_the_vmsd_too() {
 #[test]
 fn suspended_state_comes_from_checkpoint_vmstate() {
     let (_, vm, _) = load("checkpoint.vmState = \"\"\n");
-    assert!(vm.unwrap().power_state.is_none());
+    assert!(vm.unwrap().settings().power_state.is_none());
     let (_, vm, _) = load("checkpoint.vmState = \"a-16ac563f.vmss\"\n");
-    assert_eq!(vm.unwrap().power_state.unwrap().value, "suspended");
+    assert_eq!(
+        vm.unwrap().settings().power_state.as_ref().unwrap().value,
+        "suspended"
+    );
 }
 
 #[test]

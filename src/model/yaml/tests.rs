@@ -44,14 +44,17 @@ hot_add: { cpu: false, memory: false }
 ";
     let (vm, diags) = vm(text);
     assert!(diags.is_empty(), "{diags:?}");
-    assert_eq!(vm.hardware_version.unwrap().value, 19);
-    assert!(vm.memory_reservation_all.unwrap().value);
+    assert_eq!(vm.settings().hardware_version.as_ref().unwrap().value, 19);
+    assert!(vm.settings().memory_reservation_all.as_ref().unwrap().value);
     let kinds: Vec<_> = vm.passthrough.iter().map(Device::kind).collect();
     assert_eq!(kinds, ["static", "dynamic", "vgpu"]);
     assert_eq!(vm.passthrough[1].device_id.as_ref().unwrap().value, 0x20b5);
     assert_eq!(vm.snapshots.len(), 1);
-    assert!(vm.vmotion.unwrap().value);
-    assert_eq!(&text[vm.mmio64_size_gb.unwrap().span.range()], "128");
+    assert!(vm.settings().vmotion.as_ref().unwrap().value);
+    assert_eq!(
+        &text[vm.settings().mmio64_size_gb.as_ref().unwrap().span.range()],
+        "128"
+    );
     assert_eq!(
         vm.raw
             .value(vm.raw.get("migration.drs_automation").unwrap()),
@@ -77,7 +80,7 @@ fn wrong_types_are_vl002_and_yes_is_not_a_boolean() {
     let msgs: Vec<_> = diags.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(diags.len(), 3, "{msgs:?}");
     assert!(msgs[2].contains("did you mean `efi`"), "{msgs:?}");
-    assert!(vm.memory_mb.is_none());
+    assert!(vm.settings().memory_mb.is_none());
 }
 
 #[test]

@@ -41,7 +41,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "hardware_version",
         "the virtual hardware version (`vmx-NN`)",
         |r, c| match r {
-            Record::Vm(_, vm) => int(&vm.hardware_version, vm.span),
+            Record::Vm(_, vm) => int(&vm.settings().hardware_version, vm.span),
             _ => Val::null(),
         }
     ),
@@ -53,8 +53,8 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "firmware",
         "`bios` or `efi`; absent means `bios`",
         |r, c| match r {
-            Record::Vm(_, vm) => match &vm.firmware {
-                Some(_) => string(&vm.firmware, vm.span),
+            Record::Vm(_, vm) => match &vm.settings().firmware {
+                Some(_) => string(&vm.settings().firmware, vm.span),
                 None => Val {
                     v: Value::Str(Cow::Borrowed("bios")),
                     span: Some(vm.span),
@@ -73,7 +73,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "memory_mb",
         "configured memory in MB",
         |r, c| match r {
-            Record::Vm(_, vm) => int(&vm.memory_mb, vm.span),
+            Record::Vm(_, vm) => int(&vm.settings().memory_mb, vm.span),
             _ => Val::null(),
         }
     ),
@@ -85,7 +85,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "memory_reservation_mb",
         "reserved memory in MB",
         |r, c| match r {
-            Record::Vm(_, vm) => int(&vm.memory_reservation_mb, vm.span),
+            Record::Vm(_, vm) => int(&vm.settings().memory_reservation_mb, vm.span),
             _ => Val::null(),
         }
     ),
@@ -97,7 +97,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "memory_reservation",
         "all guest memory is reserved (locked); absent means false, as in ESXi",
         |r, c| match r {
-            Record::Vm(_, vm) => switch(&vm.memory_reservation_all, vm.span),
+            Record::Vm(_, vm) => switch(&vm.settings().memory_reservation_all, vm.span),
             _ => Val::null(),
         }
     ),
@@ -157,7 +157,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "power_state",
         "`poweredOn`, `poweredOff` or `suspended`",
         |r, c| match r {
-            Record::Vm(_, vm) => string(&vm.power_state, vm.span),
+            Record::Vm(_, vm) => string(&vm.settings().power_state, vm.span),
             _ => Val::null(),
         }
     ),
@@ -181,7 +181,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "fault_tolerance",
         "vSphere Fault Tolerance is on",
         |r, c| match r {
-            Record::Vm(_, vm) => boolean(&vm.fault_tolerance, vm.span),
+            Record::Vm(_, vm) => boolean(&vm.settings().fault_tolerance, vm.span),
             _ => Val::null(),
         }
     ),
@@ -193,7 +193,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "ha",
         "vSphere HA restarts the VM",
         |r, c| match r {
-            Record::Vm(_, vm) => boolean(&vm.ha, vm.span),
+            Record::Vm(_, vm) => boolean(&vm.settings().ha, vm.span),
             _ => Val::null(),
         }
     ),
@@ -248,7 +248,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "enabled",
         "64-bit MMIO is on; absent means false, as in ESXi",
         |r, c| match r {
-            Record::Mmio64(vm) => switch(&vm.mmio64_enabled, vm.span),
+            Record::Mmio64(vm) => switch(&vm.settings().mmio64_enabled, vm.span),
             _ => Val::null(),
         }
     ),
@@ -260,7 +260,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "size_gb",
         "64-bit MMIO size in GB",
         |r, c| match r {
-            Record::Mmio64(vm) => int(&vm.mmio64_size_gb, vm.span),
+            Record::Mmio64(vm) => int(&vm.settings().mmio64_size_gb, vm.span),
             _ => Val::null(),
         }
     ),
@@ -272,7 +272,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "vmotion",
         "vMotion is allowed",
         |r, c| match r {
-            Record::Migration(vm) => boolean(&vm.vmotion, vm.span),
+            Record::Migration(vm) => boolean(&vm.settings().vmotion, vm.span),
             _ => Val::null(),
         }
     ),
@@ -284,7 +284,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "drs_automation",
         "`disabled`, `manual`, `partiallyAutomated` or `fullyAutomated`",
         |r, c| match r {
-            Record::Migration(vm) => string(&vm.drs_automation, vm.span),
+            Record::Migration(vm) => string(&vm.settings().drs_automation, vm.span),
             _ => Val::null(),
         }
     ),
@@ -296,7 +296,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "cpu",
         "CPU hot add is on; absent means false, as in ESXi",
         |r, c| match r {
-            Record::HotAdd(vm) => switch(&vm.hot_add_cpu, vm.span),
+            Record::HotAdd(vm) => switch(&vm.settings().hot_add_cpu, vm.span),
             _ => Val::null(),
         }
     ),
@@ -308,7 +308,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "memory",
         "memory hot add is on; absent means false, as in ESXi",
         |r, c| match r {
-            Record::HotAdd(vm) => switch(&vm.hot_add_memory, vm.span),
+            Record::HotAdd(vm) => switch(&vm.settings().hot_add_memory, vm.span),
             _ => Val::null(),
         }
     ),
