@@ -324,8 +324,10 @@ pub fn run(
     let mut diags = crate::suppress::apply(diags, sups, sources, known, &|file, code| {
         scope.ran_fully(file, code)
     });
+    let per_file = !cfg.per_file_ignores.is_empty();
     diags.retain(|d| {
-        settings.enabled(&d.code) && !cfg.ignored_in(&sources.path(d.primary.span.file), &d.code)
+        settings.enabled(&d.code)
+            && !(per_file && cfg.ignored_in(&sources.path(d.primary.span.file), &d.code))
     });
     if let Some(s) = shard {
         // every finding is in exactly one part: the part of its file
