@@ -104,29 +104,21 @@ fn source(r: &Reader<'_>, src: &hcl_edit::structure::Block, out: &mut Read) -> O
     } else if let Some(c) = r.str(b, "cluster", &w, out) {
         vm.placement = Placement::Cluster(c);
     }
-    iac::set(&mut vm.settings_mut().memory_mb, r.int(b, "RAM", &w, out));
+    let s = vm.settings_mut();
+    iac::set(&mut s.memory_mb, r.int(b, "RAM", &w, out));
     iac::set(
-        &mut vm.settings_mut().memory_reservation_mb,
+        &mut s.memory_reservation_mb,
         r.int(b, "RAM_reservation", &w, out),
     );
     iac::set(
-        &mut vm.settings_mut().memory_reservation_all,
+        &mut s.memory_reservation_all,
         r.bool(b, "RAM_reserve_all", &w, out),
     );
-    iac::set(
-        &mut vm.settings_mut().hardware_version,
-        r.int(b, "vm_version", &w, out),
-    );
-    iac::set(
-        &mut vm.settings_mut().hot_add_cpu,
-        r.bool(b, "CPU_hot_plug", &w, out),
-    );
-    iac::set(
-        &mut vm.settings_mut().hot_add_memory,
-        r.bool(b, "RAM_hot_plug", &w, out),
-    );
+    iac::set(&mut s.hardware_version, r.int(b, "vm_version", &w, out));
+    iac::set(&mut s.hot_add_cpu, r.bool(b, "CPU_hot_plug", &w, out));
+    iac::set(&mut s.hot_add_memory, r.bool(b, "RAM_hot_plug", &w, out));
     if let Some(f) = r.str(b, "firmware", &w, out) {
-        vm.settings_mut().firmware = Some(firmware(f));
+        s.firmware = Some(firmware(f));
     }
     for d in blocks(b, "pci_passthrough_allowed_device") {
         let at = span_of(r.file, d).unwrap_or(span);
@@ -254,29 +246,24 @@ pub fn read_json(file: FileId, text: &Arc<str>, doc: &Node) -> Read {
         } else if let Some(c) = node::text(get("cluster", &mut out)) {
             vm.placement = Placement::Cluster(c);
         }
-        iac::set(&mut vm.settings_mut().memory_mb, int(get("RAM", &mut out)));
+        let s = vm.settings_mut();
+        iac::set(&mut s.memory_mb, int(get("RAM", &mut out)));
         iac::set(
-            &mut vm.settings_mut().memory_reservation_mb,
+            &mut s.memory_reservation_mb,
             int(get("RAM_reservation", &mut out)),
         );
         iac::set(
-            &mut vm.settings_mut().memory_reservation_all,
+            &mut s.memory_reservation_all,
             boolean(get("RAM_reserve_all", &mut out)),
         );
+        iac::set(&mut s.hardware_version, int(get("vm_version", &mut out)));
+        iac::set(&mut s.hot_add_cpu, boolean(get("CPU_hot_plug", &mut out)));
         iac::set(
-            &mut vm.settings_mut().hardware_version,
-            int(get("vm_version", &mut out)),
-        );
-        iac::set(
-            &mut vm.settings_mut().hot_add_cpu,
-            boolean(get("CPU_hot_plug", &mut out)),
-        );
-        iac::set(
-            &mut vm.settings_mut().hot_add_memory,
+            &mut s.hot_add_memory,
             boolean(get("RAM_hot_plug", &mut out)),
         );
         if let Some(f) = node::text(get("firmware", &mut out)) {
-            vm.settings_mut().firmware = Some(firmware(f));
+            s.firmware = Some(firmware(f));
         }
         for d in items(member(bld, "pci_passthrough_allowed_device")) {
             let id = |key: &str| {

@@ -170,36 +170,34 @@ impl Module<'_> {
                 ),
             ));
         }
-        iac::set(
-            &mut vm.settings_mut().memory_mb,
-            self.int(body, "memory", &who, out),
-        );
+        let s = vm.settings_mut();
+        iac::set(&mut s.memory_mb, self.int(body, "memory", &who, out));
         // the provider's default memory, when none is written
-        if attr(body, "memory").is_none() && vm.settings().memory_mb.is_none() {
-            vm.settings_mut().memory_mb = Some(Spanned::new(1024, span));
+        if attr(body, "memory").is_none() && s.memory_mb.is_none() {
+            s.memory_mb = Some(Spanned::new(1024, span));
         }
         iac::set(
-            &mut vm.settings_mut().memory_reservation_mb,
+            &mut s.memory_reservation_mb,
             self.int(body, "memory_reservation", &who, out),
         );
         iac::set(
-            &mut vm.settings_mut().memory_reservation_all,
+            &mut s.memory_reservation_all,
             self.bool(body, "memory_reservation_locked_to_max", &who, out),
         );
         iac::set(
-            &mut vm.settings_mut().hardware_version,
+            &mut s.hardware_version,
             self.int(body, "hardware_version", &who, out),
         );
         iac::set(
-            &mut vm.settings_mut().hot_add_cpu,
+            &mut s.hot_add_cpu,
             self.bool(body, "cpu_hot_add_enabled", &who, out),
         );
         iac::set(
-            &mut vm.settings_mut().hot_add_memory,
+            &mut s.hot_add_memory,
             self.bool(body, "memory_hot_add_enabled", &who, out),
         );
         if let Some(f) = self.str(body, "firmware", &who, out) {
-            vm.settings_mut().firmware = Some(Spanned::new(f.value.to_ascii_lowercase(), f.span));
+            s.firmware = Some(Spanned::new(f.value.to_ascii_lowercase(), f.span));
         }
         self.place(body, &mut vm, &who, out);
         self.devices(body, &mut vm, &who, out);
