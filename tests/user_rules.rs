@@ -145,6 +145,42 @@ fn a_cross_vm_rule_sees_the_fields_it_reads_of_the_other_vms() {
 }
 
 #[test]
+fn a_cross_vm_rule_sees_the_settings_it_reads_of_the_other_vms() {
+    // a VM kept for cross-VM rules drops its settings when they read none:
+    // this rule reads the memory and the hot add record of the others
+    let rule = r#"rule ACME005 bigger-neighbour {
+  severity warning
+  on vm
+  when host != null
+  let bigger = [o in host.vms where o != vm and o.memory_mb > vm.memory_mb and o.hot_add.cpu != vm.hot_add.cpu]
+  assert count(bigger) == 0
+  at vm.name
+  message "{bigger[0].name} on {host.name} has {bigger[0].memory_mb} MB"
+}
+"#;
+    let vm = |name: &str, memory: u32, cpu: bool| {
+        format!(
+            "kind: vm\nname: {name}\nhost: esx-01\nmemory_mb: {memory}\nhot_add: {{ cpu: {cpu} }}\n"
+        )
+    };
+    let (a, b) = (vm("vm-a", 4096, true), vm("vm-b", 8192, false));
+    let t = tree(&[
+        ("esx-01.host.yaml", HOST.as_bytes()),
+        ("a.vm.yaml", a.as_bytes()),
+        ("b.vm.yaml", b.as_bytes()),
+        ("r.rules", rule.as_bytes()),
+    ]);
+    let r = check_with_rules(t.path(), "r.rules");
+    assert_eq!(codes(&r.stdout), ["ACME005"], "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("a.vm.yaml:2:7: warning[ACME005] vm-b on esx-01 has 8192 MB"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn each_vm_of_a_cross_vm_rule_sees_its_own_hosts_vms_and_their_devices() {
     // the cross-VM pass reuses the lists it built for the VMs before: a VM
     // on another host, or with other devices, must still see its own
