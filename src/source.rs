@@ -82,19 +82,39 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Its name in output: relative to the run's root (the configuration's
     /// folder), whatever the working directory and spelling.
-    display: Arc<str>,
+    display: Name,
     pub kind: FileKind,
     pub text: Arc<str>,
     lines: OnceLock<Vec<u32>>,
 }
 
+/// A file's name in output: the end of its path, from a byte offset (the
+/// usual case: a file below the root), or a text of its own.
+#[derive(Clone)]
+enum Name {
+    Tail(usize),
+    Own(Arc<str>),
+}
+
+impl Name {
+    /// `shown`, as the end of `path` when it is one.
+    fn of(path: &Path, shown: String) -> Name {
+        match path.to_str() {
+            Some(p) if !shown.is_empty() && p.ends_with(shown.as_str()) => {
+                Name::Tail(p.len() - shown.len())
+            }
+            _ => Name::Own(Arc::from(shown)),
+        }
+    }
+}
+
 impl SourceFile {
     pub fn new(path: PathBuf, kind: FileKind, text: Arc<str>) -> SourceFile {
-        let display = Arc::from(path.display().to_string());
+        let display = Name::of(&path, path.display().to_string());
         SourceFile::named(path, display, kind, text)
     }
 
-    fn named(path: PathBuf, display: Arc<str>, kind: FileKind, text: Arc<str>) -> SourceFile {
+    fn named(path: PathBuf, display: Name, kind: FileKind, text: Arc<str>) -> SourceFile {
         SourceFile {
             path,
             display,
@@ -105,7 +125,15 @@ impl SourceFile {
     }
 
     pub fn name(&self) -> String {
-        self.display.to_string()
+        match &self.display {
+            Name::Tail(at) => self
+                .path
+                .to_str()
+                .and_then(|p| p.get(*at..))
+                .unwrap_or_default()
+                .to_string(),
+            Name::Own(name) => name.to_string(),
+        }
     }
 
     fn line_starts(&self) -> &[u32] {
@@ -268,11 +296,12 @@ impl SourceMap {
         let _ = self.root.set(root.to_path_buf());
     }
 
-    fn display(&self, path: &Path) -> Arc<str> {
-        match self.root.get() {
-            Some(root) if path.is_absolute() => Arc::from(crate::paths::display(path, root)),
-            _ => Arc::from(path.display().to_string()),
-        }
+    fn display(&self, path: &Path) -> Name {
+        let shown = match self.root.get() {
+            Some(root) if path.is_absolute() => crate::paths::display(path, root),
+            _ => path.display().to_string(),
+        };
+        Name::of(path, shown)
     }
 
     /// Drops the text of a file (when a reader can bring it back), keeping
@@ -294,7 +323,7 @@ impl SourceMap {
             *flag = Some(Arc::new(Released::of(&slot.text, positions)));
             *slot = Arc::new(SourceFile::named(
                 slot.path.clone(),
-                Arc::clone(&slot.display),
+                slot.display.clone(),
                 slot.kind,
                 Arc::from(""),
             ));
@@ -439,7 +468,7 @@ impl SourceMap {
             let (path, display, kind) = {
                 let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
                 match files.get(id.0 as usize) {
-                    Some(f) => (f.path.clone(), Arc::clone(&f.display), f.kind),
+                    Some(f) => (f.path.clone(), f.display.clone(), f.kind),
                     None => {
                         return Arc::new(SourceFile::new(
                             PathBuf::from("<unknown>"),
@@ -475,103 +504,4 @@ impl SourceMap {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_and_column_count_characters() {
-        let map = SourceMap::new();
-        let id = map.add("a.vmx", FileKind::Vmx, "é = \"1\"\nmemSize = \"4\"\n");
-        let f = map.get(id);
-        assert_eq!(f.line_col(0), (1, 1));
-        assert_eq!(f.line_col(3), (1, 3));
-        // `é` is two bytes: line 2 starts at byte 9
-        assert_eq!(f.line_col(9), (2, 1));
-        assert_eq!(f.line_range(2), Some(9..22));
-    }
-
-    #[test]
-    fn a_released_text_is_read_again_when_asked_for() {
-        fn reader(path: &Path, _: FileKind) -> Option<String> {
-            Some(format!("again: {}", path.display()))
-        }
-        let map = SourceMap::with_reader(reader);
-        let id = map.add("a.vmx", FileKind::Vmx, "first");
-        map.release(id, true);
-        assert_eq!(map.name(id), "a.vmx", "the name needs no text");
-        assert_eq!(&*map.get(id).text, "again: a.vmx");
-        // without a reader, nothing is released
-        let plain = SourceMap::new();
-        let id = plain.add("b.vmx", FileKind::Vmx, "kept");
-        plain.release(id, true);
-        assert_eq!(&*plain.get(id).text, "kept");
-    }
-
-    #[test]
-    fn positions_asked_after_a_release_come_from_one_reading_again() {
-        fn from_disk(p: &Path, _: FileKind) -> Option<String> {
-            std::fs::read_to_string(p).ok()
-        }
-        let dir = std::env::temp_dir().join(format!("vmlint-positions-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("a.vmx");
-        let text = "a = \"1\"\nmemSize = \"4\"\n";
-        std::fs::write(&path, text).unwrap();
-        let map = SourceMap::with_reader(from_disk);
-        let id = map.add(&path, FileKind::Vmx, text);
-        let other = map.add(dir.join("gone.vmx"), FileKind::Vmx, "x = \"1\"\n");
-        // released with no findings yet: no line table
-        map.release(id, false);
-        map.release(other, false);
-        map.keep_positions(&[id, other]);
-        // the table made from the file read again answers from now on,
-        // whatever the file becomes
-        std::fs::write(&path, "").unwrap();
-        assert_eq!(map.line_col(id, 8), (2, 1));
-        assert_eq!(map.position(Span::new(id, 8, 21)), ((2, 1), (2, 14)));
-        // a file that cannot be read again keeps none, and reads as empty
-        assert_eq!(map.line_col(other, 4), (1, 1));
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn a_released_ascii_text_keeps_its_positions_without_being_read_again() {
-        fn reader(_: &Path, _: FileKind) -> Option<String> {
-            Some("read again: \u{e9}\n".to_string())
-        }
-        let map = SourceMap::with_reader(reader);
-        let id = map.add("a.vmx", FileKind::Vmx, "a = \"1\"\nmemSize = \"4\"\n");
-        map.release(id, true);
-        // the line table kept answers; the reader's text would say line 1
-        assert_eq!(map.line_col(id, 8), (2, 1));
-        assert_eq!(map.position(Span::new(id, 8, 21)), ((2, 1), (2, 14)));
-        assert_eq!(map.position(Span::new(id, 90, 99)), ((3, 1), (3, 1)));
-        // the ends of a text, with and without a final newline
-        for (text, at, want) in [
-            ("a\nb\n", 4, (3, 1)),
-            ("a\nb", 3, (2, 2)),
-            ("", 0, (1, 1)),
-            ("a\nb", 1, (1, 2)),
-        ] {
-            let id = map.add("c.vmx", FileKind::Vmx, text);
-            let kept = map.get(id).line_col(at);
-            map.release(id, true);
-            assert_eq!(map.line_col(id, at), want, "{text:?} at {at}");
-            assert_eq!(kept, want, "{text:?} at {at}");
-        }
-        // a text with other characters is read again for its columns
-        let id = map.add("b.vmx", FileKind::Vmx, "\u{e9} = \"1\"\n");
-        map.release(id, true);
-        assert_eq!(map.line_col(id, 14), (1, 14));
-        assert_eq!(&*map.get(id).text, "read again: \u{e9}\n");
-    }
-
-    #[test]
-    fn spans_are_clamped_to_the_text_and_char_boundaries() {
-        let map = SourceMap::new();
-        let id = map.add("a", FileKind::Vmx, "é");
-        let f = map.get(id);
-        assert_eq!(f.clamp(Span::new(id, 1, 99)), 0..2);
-        assert_eq!(f.clamp(Span::new(id, 50, 60)), 2..2);
-    }
-}
+mod tests;
