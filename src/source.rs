@@ -209,6 +209,9 @@ impl SourceFile {
     }
 }
 
+/// The text of every released file, shared.
+static NO_TEXT: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
+
 /// Re-reads a released file's text (decoded as when it was first read).
 pub type Rereader = fn(&Path, FileKind) -> Option<String>;
 
@@ -311,6 +314,17 @@ impl SourceMap {
         if self.reader.is_none() {
             return;
         }
+        // what is kept is made outside the locks: the other threads add and
+        // release their files meanwhile
+        let text = {
+            let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+            match files.get(id.0 as usize) {
+                Some(f) => Arc::clone(&f.text),
+                None => return,
+            }
+        };
+        let kept = Arc::new(Released::of(&text, positions));
+        drop(text);
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
         if let (Some(slot), Some(flag)) = (
@@ -320,13 +334,22 @@ impl SourceMap {
             if flag.is_some() {
                 return;
             }
-            *flag = Some(Arc::new(Released::of(&slot.text, positions)));
-            *slot = Arc::new(SourceFile::named(
-                slot.path.clone(),
-                slot.display.clone(),
-                slot.kind,
-                Arc::from(""),
-            ));
+            *flag = Some(kept);
+            let empty = Arc::clone(&NO_TEXT);
+            match Arc::get_mut(slot) {
+                Some(f) => {
+                    f.text = empty;
+                    f.lines = OnceLock::new();
+                }
+                None => {
+                    *slot = Arc::new(SourceFile::named(
+                        slot.path.clone(),
+                        slot.display.clone(),
+                        slot.kind,
+                        empty,
+                    ));
+                }
+            }
         }
     }
 
