@@ -1,6 +1,6 @@
 //! Rules written by users from docs/rule-language.md, kept outside rules/.
 
-use crate::util::{HOST, check_with_rules, codes, messages, tree, vmlint_in};
+use crate::util::{HOST, Run, check_with_rules, codes, messages, tree, vmlint_in};
 
 const POLICY: &str = r#"
 # Our own policy: production VMs reserve all of their memory, and no two
@@ -102,6 +102,18 @@ fn a_rule_reading_host_raw_sees_every_host_key() {
     );
 }
 
+/// Checks `a.vm.yaml` and `b.vm.yaml`, both on `esx-01`, with the rules of
+/// `rule` only.
+fn two_vms_on_one_host(a: &str, b: &str, rule: &str) -> Run {
+    let t = tree(&[
+        ("esx-01.host.yaml", HOST.as_bytes()),
+        ("a.vm.yaml", a.as_bytes()),
+        ("b.vm.yaml", b.as_bytes()),
+        ("r.rules", rule.as_bytes()),
+    ]);
+    check_with_rules(t.path(), "r.rules")
+}
+
 #[test]
 fn a_cross_vm_rule_sees_the_fields_it_reads_of_the_other_vms() {
     // VMs kept for cross-VM rules hold only the fields those rules read:
@@ -122,13 +134,7 @@ fn a_cross_vm_rule_sees_the_fields_it_reads_of_the_other_vms() {
         )
     };
     let (a, b) = (vm("vm-a", "efi"), vm("vm-b", "bios"));
-    let t = tree(&[
-        ("esx-01.host.yaml", HOST.as_bytes()),
-        ("a.vm.yaml", a.as_bytes()),
-        ("b.vm.yaml", b.as_bytes()),
-        ("r.rules", rule.as_bytes()),
-    ]);
-    let r = check_with_rules(t.path(), "r.rules");
+    let r = two_vms_on_one_host(&a, &b, rule);
     assert_eq!(codes(&r.stdout), ["ACME004", "ACME004"], "{}", r.stdout);
     assert!(
         r.stdout
@@ -164,13 +170,7 @@ fn a_cross_vm_rule_sees_the_settings_it_reads_of_the_other_vms() {
         )
     };
     let (a, b) = (vm("vm-a", 4096, true), vm("vm-b", 8192, false));
-    let t = tree(&[
-        ("esx-01.host.yaml", HOST.as_bytes()),
-        ("a.vm.yaml", a.as_bytes()),
-        ("b.vm.yaml", b.as_bytes()),
-        ("r.rules", rule.as_bytes()),
-    ]);
-    let r = check_with_rules(t.path(), "r.rules");
+    let r = two_vms_on_one_host(&a, &b, rule);
     assert_eq!(codes(&r.stdout), ["ACME005"], "{}", r.stdout);
     assert!(
         r.stdout
