@@ -24,12 +24,7 @@ fn exit_code_0_on_a_clean_tree() {
 fn exit_code_1_with_findings_and_0_with_fail_on_never() {
     let r = vmlint(&["check", "fixtures/estate", "--format", "compact"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stdout
-            .contains("fixtures/estate/vms/gpu/train-02/train-02.vmx:26:23: error[PT007]"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("fixtures/estate/vms/gpu/train-02/train-02.vmx:26:23: error[PT007]");
     let r = vmlint(&["check", "fixtures/estate", "--fail-on", "never"]);
     assert_eq!(r.code, 0);
 }
@@ -164,7 +159,7 @@ fn placement_globs_place_vmx_files_and_the_inventory_is_always_loaded() {
             "compact",
         ],
     );
-    assert_eq!(codes(&r.stdout), ["PT003"], "{}", r.stdout);
+    r.assert_codes(&["PT003"]);
     assert!(r.stdout.contains("not a PCI device of host esx-01"));
 }
 
@@ -223,28 +218,18 @@ fn select_ignore_severity_params_and_per_file_ignores() {
         t.path(),
         &["check", ".", "--format", "compact", "--ignore", "PT011"],
     );
-    assert!(r.stdout.contains("warning[PT009]"), "{}", r.stdout);
+    r.assert_says("warning[PT009]");
 }
 
 #[test]
 fn rules_lists_codes_and_explain_prints_documentation() {
     let r = vmlint(&["rules"]);
     assert_eq!(r.code, 0);
-    assert!(
-        r.stdout
-            .contains("PT003   passthrough-device-not-available"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("PT003   passthrough-device-not-available");
     assert!(r.stdout.contains("VL006   unused-suppression"));
     let r = vmlint(&["explain", "pt004"]);
     assert_eq!(r.code, 0);
-    assert!(
-        r.stdout
-            .contains("PT004 usb-controller-on-usb-booted-host (error, checks VMs)"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("PT004 usb-controller-on-usb-booted-host (error, checks VMs)");
     assert!(r.stdout.contains("KB 1021345") && r.stdout.contains("https://techdocs.broadcom.com/"));
     let r = vmlint(&["explain", "PT0004"]);
     assert_eq!(r.code, 2);

@@ -85,7 +85,7 @@ fn an_unsafe_fix_waits_for_unsafe_fixes_and_the_output_says_so() {
         "{}",
         r.stderr
     );
-    assert!(r.stdout.contains("PT010"), "{}", r.stdout);
+    r.assert_says("PT010");
 }
 
 #[test]

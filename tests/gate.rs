@@ -166,11 +166,7 @@ fn item1_a_subfolder_run_still_places_its_vms_and_runs_host_rules() {
         "{}",
         r.stdout
     );
-    assert!(
-        r.stdout.contains("datastores/gpu/train-01/train-01.vmx:"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("datastores/gpu/train-01/train-01.vmx:");
     // `a/../b` is placed by what it names, not by how it is spelled
     let r = compact(
         t.path(),
@@ -180,7 +176,7 @@ fn item1_a_subfolder_run_still_places_its_vms_and_runs_host_rules() {
             "PT009",
         ],
     );
-    assert_eq!(codes(&r.stdout), ["PT009"], "{}{}", r.stdout, r.stderr);
+    r.assert_codes(&["PT009"]);
     assert!(
         r.stdout
             .starts_with("datastores/gpu/train-01/train-01.vmx:"),
@@ -308,7 +304,7 @@ fn item3_a_baseline_matches_whatever_the_spelling_of_the_paths() {
     )
     .unwrap();
     let r = compact(root, &["--baseline", base]);
-    assert_eq!(codes(&r.stdout), ["VL004", "PT005"], "{}", r.stdout);
+    r.assert_codes(&["VL004", "PT005"]);
 }
 
 #[test]
@@ -330,12 +326,7 @@ fn item4_a_suppression_is_unused_only_where_its_rule_ran_fully() {
     // everything ran: PT009 there is nothing to suppress, PT011 is used
     // (in other.vm.yaml; the two other VMs on the device still report it)
     let r = compact(t.path(), &[]);
-    assert_eq!(
-        codes(&r.stdout),
-        ["PT011", "VL006", "PT011"],
-        "{}",
-        r.stdout
-    );
+    r.assert_codes(&["PT011", "VL006", "PT011"]);
     // not when the rule is ignored, not selected, or ignored for the file
     for args in [vec!["--ignore", "PT009"], vec!["--select", "PT011"]] {
         let r = compact(t.path(), &args);
@@ -359,11 +350,7 @@ fn item5_vmlint_test_reads_excluded_fixtures_counts_files_and_keeps_folders_apar
     let t = estate();
     let r = vmlint_in(t.path(), &["test", "policies/fixtures"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("1 fixture files: 1 passed, 0 failed"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("1 fixture files: 1 passed, 0 failed");
     // nothing to test is a failure, not a green
     let r = vmlint_in(t.path(), &["test", "inventory/none"]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
@@ -391,11 +378,7 @@ fn item5_vmlint_test_reads_excluded_fixtures_counts_files_and_keeps_folders_apar
     let r = vmlint_in(f.path(), &["test", "."]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     // five files pass; the VM in three/ reports PT009 on another line
-    assert!(
-        r.stdout.contains("6 fixture files: 5 passed, 1 failed"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("6 fixture files: 5 passed, 1 failed");
     assert!(
         !r.stdout.contains("PT011") && !r.stdout.contains("VL003"),
         "{}",
@@ -421,12 +404,7 @@ fn item6_no_silent_green() {
     // a path that is not there is a VL005, and only that
     let r = vmlint_in(t.path(), &["check", "nope", "--format", "compact"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stdout
-            .contains("nope:1:1: error[VL005] cannot check `nope`"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("nope:1:1: error[VL005] cannot check `nope`");
     assert!(!r.stderr.contains("holds no descriptor"), "{}", r.stderr);
     // an inventory of nothing says so
     let nothing = tempfile::tempdir().unwrap();
@@ -471,7 +449,7 @@ fn item7_unknown_codes_are_errors_and_codes_are_case_insensitive() {
     let r = compact(t.path(), &["--select", "PT99"]);
     assert!(r.stderr.contains("did you mean `PT009`"), "{}", r.stderr);
     let r = compact(t.path(), &["--select", "pt002"]);
-    assert_eq!(codes(&r.stdout), ["PT002"], "{}{}", r.stdout, r.stderr);
+    r.assert_codes(&["PT002"]);
     std::fs::write(
         t.path().join(".vmlint.yaml"),
         format!("{CONFIG}ignore: [PT99]\n"),
@@ -496,8 +474,8 @@ fn item7_unknown_codes_are_errors_and_codes_are_case_insensitive() {
     )
     .unwrap();
     let r = compact(t.path(), &[]);
-    assert!(r.stdout.contains("info[VL004]"), "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("warning[PT002]"), "{}", r.stdout);
+    r.assert_says("info[VL004]");
+    r.assert_says("warning[PT002]");
     // in comments
     std::fs::write(
         t.path().join("vms/odd.vm.yaml"),
@@ -505,12 +483,7 @@ fn item7_unknown_codes_are_errors_and_codes_are_case_insensitive() {
     )
     .unwrap();
     let r = compact(t.path(), &["vms/odd.vm.yaml"]);
-    assert!(
-        r.stdout
-            .contains("error[VL007] no rule has the code `PT99`; did you mean `PT009`?"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("error[VL007] no rule has the code `PT99`; did you mean `PT009`?");
 }
 
 #[test]
@@ -540,12 +513,7 @@ fn item9_rule_folders_rule_names_statistics_and_stdin() {
     )
     .unwrap();
     let r = vmlint_in(t.path(), &["rules"]);
-    assert!(
-        r.stdout.contains("ACME009 my-rule-of-thumb"),
-        "{}{}",
-        r.stdout,
-        r.stderr
-    );
+    r.assert_says("ACME009 my-rule-of-thumb");
     // --statistics follows --format
     let r = vmlint_in(t.path(), &["check", "--statistics", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
@@ -571,13 +539,7 @@ fn item9_rule_folders_rule_names_statistics_and_stdin() {
         ],
         &text,
     );
-    assert_eq!(
-        codes(&r.stdout),
-        ["PT009", "PT011", "PT002", "PT003"],
-        "{}{}",
-        r.stdout,
-        r.stderr
-    );
+    r.assert_codes(&["PT009", "PT011", "PT002", "PT003"]);
     let r = compact(t.path(), &["--stdin-filename", "x.vmx"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("pass `-`"), "{}", r.stderr);
@@ -592,11 +554,7 @@ fn item9_expect_reasons_relative_related_paths_sarif_rules_and_explain() {
     )
     .unwrap();
     let r = vmlint_in(t.path(), &["test", "policies/fixtures"]);
-    assert!(
-        r.stdout.contains("2 fixture files: 2 passed, 0 failed"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("2 fixture files: 2 passed, 0 failed");
     // hosts loaded through `hosts:` are named from the root in labels and SARIF
     let r = vmlint_in(t.path(), &["check", "--format", "sarif"]);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
@@ -682,7 +640,7 @@ fn item10_the_pre_commit_hook_sees_what_it_needs() {
             "archive/legacy.vm.yaml",
         ],
     );
-    assert_eq!(codes(&r.stdout), ["PT011"], "{}{}", r.stdout, r.stderr);
+    r.assert_codes(&["PT011"]);
     assert!(
         r.stdout
             .starts_with("datastores/gpu/train-02/train-02.vmx:"),
@@ -696,7 +654,7 @@ fn item10_the_pre_commit_hook_sees_what_it_needs() {
     )
     .unwrap();
     let r = compact(t.path(), &["datastores/gpu/train-01/train-01.vmsd"]);
-    assert!(r.stdout.contains("PT006"), "{}{}", r.stdout, r.stderr);
+    r.assert_says("PT006");
     let r = compact(t.path(), &[".vmlint.yaml"]);
     assert_eq!(
         codes(&r.stdout).len(),
@@ -716,7 +674,7 @@ fn item11_only_vms_with_passthrough_need_a_host() {
         ("gpu.vm.yaml", gpu.as_bytes()),
     ]);
     let r = compact(t.path(), &[]);
-    assert_eq!(codes(&r.stdout), ["VL008"], "{}", r.stdout);
+    r.assert_codes(&["VL008"]);
     assert!(
         r.stdout.starts_with("gpu.vm.yaml:7:1: warning[VL008]"),
         "{}",
@@ -724,7 +682,7 @@ fn item11_only_vms_with_passthrough_need_a_host() {
     );
     std::fs::write(t.path().join(".vmlint.yaml"), "severity: { VL008: info }\n").unwrap();
     let r = compact(t.path(), &[]);
-    assert!(r.stdout.contains("info[VL008]"), "{}", r.stdout);
+    r.assert_says("info[VL008]");
 }
 
 #[test]
@@ -741,12 +699,7 @@ fn item12_short_pci_addresses_have_one_rule_per_format() {
     ]);
     // YAML: hex, as esxcli prints, with a warning; .vmx: decimal, as ESXi writes
     let r = compact(t.path(), &[]);
-    assert_eq!(
-        codes(&r.stdout),
-        ["PT011", "VL009", "PT011"],
-        "{}",
-        r.stdout
-    );
+    r.assert_codes(&["PT011", "VL009", "PT011"]);
     assert!(
         r.stdout.contains(
             "v.vm.yaml:9:14: warning[VL009] `10:00.0` reads two ways: it is taken as hex"
@@ -890,14 +843,9 @@ fn a_cluster_finding_stands_when_every_host_has_it_for_the_same_subject() {
     ]);
     let r = compact(t.path(), &["--select", "PT001"]);
     // 40 devices fit on esx-b: no finding, since the VM may run there
-    assert_eq!(codes(&r.stdout), ["PT001"], "{}{}", r.stdout, r.stderr);
+    r.assert_codes(&["PT001"]);
     assert!(r.stdout.starts_with("many.vm.yaml:"), "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("(on all 2 candidate hosts: esx-a and esx-b)"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("(on all 2 candidate hosts: esx-a and esx-b)");
 }
 
 #[test]
@@ -944,7 +892,7 @@ fn the_stig_rule_runs_when_selected_and_takes_the_approved_devices() {
         assert!(!r.stdout.contains("PT019"), "{args:?}: {}", r.stdout);
     }
     let r = compact(t.path(), &["--select", "PT019"]);
-    assert_eq!(codes(&r.stdout), ["PT019"], "{}{}", r.stdout, r.stderr);
+    r.assert_codes(&["PT019"]);
     for approved in ["\"0000:3b:00.0\"", "\"0x10de:0x20b5\"", "\"go*\""] {
         std::fs::write(
             t.path().join(".vmlint.yaml"),
@@ -962,9 +910,5 @@ fn the_stig_rule_runs_when_selected_and_takes_the_approved_devices() {
     // SARIF carries the control ids
     std::fs::write(t.path().join(".vmlint.yaml"), "select: [PT019]\n").unwrap();
     let r = vmlint_in(t.path(), &["check", "--format", "sarif"]);
-    assert!(
-        r.stdout.contains("\"DISA-STIG:VMCH-70-000028\""),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("\"DISA-STIG:VMCH-70-000028\"");
 }

@@ -143,13 +143,9 @@ fn a_device_lookup_is_resolved_against_the_host_facts() {
         "data \"vsphere_host_pci_device\" \"gpu\" {{\n  host_id    = data.vsphere_host.h.id\n  name_regex = \"A100\"\n}}\n\nresource \"vsphere_virtual_machine\" \"a\" {{\n  name = \"a\"\n  {GOOD_VM}  pci_device_id = [data.vsphere_host_pci_device.gpu.id]\n}}\n"
     ));
     let r = compact(&t, &[]);
-    assert!(r.stdout.contains("warning[VL010] `data.vsphere_host_pci_device.gpu` selects 2 devices on host esx-gpu-09.lab.example (0000:3b:00.0, 0000:5e:00.0)"), "{}{}", r.stdout, r.stderr);
+    r.assert_says("warning[VL010] `data.vsphere_host_pci_device.gpu` selects 2 devices on host esx-gpu-09.lab.example (0000:3b:00.0, 0000:5e:00.0)");
     let inv = vmlint_in(t.path(), &["inventory", "hosts", "tf"]);
-    assert!(
-        inv.stdout.contains("passthrough: static 0000:3b:00.0"),
-        "{}",
-        inv.stdout
-    );
+    inv.assert_says("passthrough: static 0000:3b:00.0");
 
     // every match, by class and vendor (hex, as the provider takes them)
     let t = module(&format!(
@@ -157,19 +153,14 @@ fn a_device_lookup_is_resolved_against_the_host_facts() {
     ));
     assert_eq!(compact(&t, &[]).stdout, "", "two devices, both enabled");
     let inv = vmlint_in(t.path(), &["inventory", "hosts", "tf"]);
-    assert!(
-        inv.stdout
-            .contains("static 0000:3b:00.0, static 0000:5e:00.0"),
-        "{}",
-        inv.stdout
-    );
+    inv.assert_says("static 0000:3b:00.0, static 0000:5e:00.0");
 
     // a lookup that matches nothing is an error on the attribute
     let t = module(&format!(
         "data \"vsphere_host_pci_device\" \"gpu\" {{\n  host_id    = data.vsphere_host.h.id\n  name_regex = \"H100\"\n}}\n\nresource \"vsphere_virtual_machine\" \"a\" {{\n  name = \"a\"\n  {GOOD_VM}  pci_device_id = [data.vsphere_host_pci_device.gpu.pci_devices[0].id]\n}}\n"
     ));
     let r = compact(&t, &[]);
-    assert!(r.stdout.contains("tf/main.tf:14:20: error[VL010] `data.vsphere_host_pci_device.gpu` selects no device on host esx-gpu-09.lab.example"), "{}", r.stdout);
+    r.assert_says("tf/main.tf:14:20: error[VL010] `data.vsphere_host_pci_device.gpu` selects no device on host esx-gpu-09.lab.example");
 }
 
 #[test]

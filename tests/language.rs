@@ -42,25 +42,14 @@ fn a_string_inside_a_hole_needs_no_escaping_and_may_hold_a_brace() {
 }
 "#;
     let r = run_rule(rule, &[]);
-    assert!(
-        r.stdout
-            .contains("error[ACME010] a } and a { inside and {literal}"),
-        "{}{}",
-        r.stdout,
-        r.stderr
-    );
+    r.assert_says("error[ACME010] a } and a { inside and {literal}");
     // the first release's `\"` inside a hole is still read
     let old = rule.replace(
         r#""good" then "a } and a { inside" else "other""#,
         r#"\"good\" then \"old\" else \"other\""#,
     );
     let r = run_rule(&old, &[]);
-    assert!(
-        r.stdout.contains("error[ACME010] old and {literal}"),
-        "{}{}",
-        r.stdout,
-        r.stderr
-    );
+    r.assert_says("error[ACME010] old and {literal}");
 }
 
 #[test]
@@ -94,27 +83,14 @@ fn help_interpolates_in_findings_and_in_explain_and_uses_its_parameter() {
         ],
     );
     assert_eq!(r.code, 1, "`min` used only in help is used: {}", r.stderr);
-    assert!(
-        r.stdout.contains("give good at least 8192 MB"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("https://example.com/rules/8192"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("give good at least 8192 MB");
+    r.assert_says("https://example.com/rules/8192");
     let r = vmlint_in(
         t.path(),
         &["explain", "ACME011", "--rules", "r.rules", "--no-builtin"],
     );
-    assert!(r.stdout.contains("at least 8192 MB"), "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("Reference: https://example.com/rules/8192"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("at least 8192 MB");
+    r.assert_says("Reference: https://example.com/rules/8192");
 }
 
 #[test]
@@ -158,7 +134,7 @@ fn a_missing_value_prints_as_missing() {
 }
 "#;
     let r = run_rule(rule, &[]);
-    assert!(r.stdout.contains("reservation missing"), "{}", r.stdout);
+    r.assert_says("reservation missing");
     // and the pack says so in words
     let vm = GOOD_VM.replace("memory_reservation: all\n", "");
     let t = tree(&[
@@ -166,12 +142,7 @@ fn a_missing_value_prints_as_missing() {
         ("v.vm.yaml", vm.as_bytes()),
     ]);
     let r = vmlint_in(t.path(), &["check", "--format", "compact"]);
-    assert!(
-        r.stdout
-            .contains("error[PT009] memory reservation is not set (memory 4096 MB)"),
-        "{}",
-        r.stdout
-    );
+    r.assert_says("error[PT009] memory reservation is not set (memory 4096 MB)");
 }
 
 #[test]
@@ -218,13 +189,7 @@ fn a_missing_value_is_unknown_and_never_a_finding_by_accident() {
                  rule ACME023 asked {\n  on vm\n  assert default(vm.hardware_version, 0) >= 7\n  at vm.hardware_version\n}\n";
     let r = run_rules_on(vm, rules, &[]);
     // a presence test answers, and `default` says what missing means (at the parent, labelled missing)
-    assert_eq!(
-        codes(&r.stdout),
-        ["ACME023", "ACME022"],
-        "{}{}",
-        r.stdout,
-        r.stderr
-    );
+    r.assert_codes(&["ACME023", "ACME022"]);
     assert!(
         r.stdout.starts_with("v.vm.yaml:1:1: error[ACME023]"),
         "{}",
@@ -265,13 +230,7 @@ fn named_predicates_and_filters_serve_several_rules() {
         .replace("name: good", "name: prod-big")
         .replace("memory_mb: 4096", "memory_mb: 16384");
     let r = run_rules_on(&vm, PREDICATES, &[]);
-    assert_eq!(
-        codes(&r.stdout),
-        ["ACME030", "ACME031", "ACME032"],
-        "{}{}",
-        r.stdout,
-        r.stderr
-    );
+    r.assert_codes(&["ACME030", "ACME031", "ACME032"]);
 }
 
 #[test]
@@ -365,13 +324,7 @@ fn lower_compared_with_lower_means_what_it_says_for_every_text() {
                  rule ACME043 missing {\n  on vm\n  assert lower(vm.migration.drs_automation) == \"x\"\n  at vm.name\n}\n\
                  rule ACME044 negated {\n  on vm\n  assert not (lower(\"Été-K\") != lower(vm.name))\n  at vm.name\n}\n";
     let r = run_rules_on(vm, rules, &[]);
-    assert_eq!(
-        codes(&r.stdout),
-        ["ACME040", "ACME041", "ACME042"],
-        "{}{}",
-        r.stdout,
-        r.stderr
-    );
+    r.assert_codes(&["ACME040", "ACME041", "ACME042"]);
 }
 
 #[test]

@@ -93,13 +93,8 @@ fn a_rule_reading_host_raw_sees_every_host_key() {
         ("r.rules", rule.as_bytes()),
     ]);
     let r = check_with_rules(t.path(), "r.rules");
-    assert_eq!(codes(&r.stdout), ["VL002", "ACME003"], "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("b.host.yaml:2:7: error[ACME003] host esx-02 has no owner"),
-        "{}",
-        r.stdout
-    );
+    r.assert_codes(&["VL002", "ACME003"]);
+    r.assert_says("b.host.yaml:2:7: error[ACME003] host esx-02 has no owner");
 }
 
 /// Checks `a.vm.yaml` and `b.vm.yaml`, both on `esx-01`, with the rules of
@@ -135,19 +130,9 @@ fn a_cross_vm_rule_sees_the_fields_it_reads_of_the_other_vms() {
     };
     let (a, b) = (vm("vm-a", "efi"), vm("vm-b", "bios"));
     let r = two_vms_on_one_host(&a, &b, rule);
-    assert_eq!(codes(&r.stdout), ["ACME004", "ACME004"], "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("a.vm.yaml:4:11: warning[ACME004] vm-b on esx-01 boots bios, this VM efi"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("b.vm.yaml:4:11: warning[ACME004] vm-a on esx-01 boots efi, this VM bios"),
-        "{}",
-        r.stdout
-    );
+    r.assert_codes(&["ACME004", "ACME004"]);
+    r.assert_says("a.vm.yaml:4:11: warning[ACME004] vm-b on esx-01 boots bios, this VM efi");
+    r.assert_says("b.vm.yaml:4:11: warning[ACME004] vm-a on esx-01 boots efi, this VM bios");
 }
 
 #[test]
@@ -171,13 +156,8 @@ fn a_cross_vm_rule_sees_the_settings_it_reads_of_the_other_vms() {
     };
     let (a, b) = (vm("vm-a", 4096, true), vm("vm-b", 8192, false));
     let r = two_vms_on_one_host(&a, &b, rule);
-    assert_eq!(codes(&r.stdout), ["ACME005"], "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("a.vm.yaml:2:7: warning[ACME005] vm-b on esx-01 has 8192 MB"),
-        "{}",
-        r.stdout
-    );
+    r.assert_codes(&["ACME005"]);
+    r.assert_says("a.vm.yaml:2:7: warning[ACME005] vm-b on esx-01 has 8192 MB");
 }
 
 #[test]

@@ -13,6 +13,26 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Fails, showing all the run printed, unless the codes of its compact
+    /// findings are `want`, in order.
+    #[track_caller]
+    pub fn assert_codes(&self, want: &[&str]) {
+        assert_eq!(codes(&self.stdout), want, "{}{}", self.stdout, self.stderr);
+    }
+
+    /// Fails, showing all the run printed, unless its output holds `text`.
+    #[track_caller]
+    pub fn assert_says(&self, text: &str) {
+        assert!(
+            self.stdout.contains(text),
+            "no `{text}` in:\n{}{}",
+            self.stdout,
+            self.stderr
+        );
+    }
+}
+
 /// Runs `vmlint ARGS` in `dir` with a clean environment for colours.
 pub fn vmlint_in(dir: &Path, args: &[&str]) -> Run {
     vmlint_env(dir, args, &[])
