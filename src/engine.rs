@@ -59,9 +59,10 @@ pub struct Quiet;
 impl Progress for Quiet {}
 
 /// Reads a file's text again, decoded as the loaders decode it (for a
-/// snippet in a file whose text was released).
-pub fn reread(path: &Path, kind: FileKind) -> Option<String> {
-    let bytes = discover::read_limited(path, u64::MAX).ok()?;
+/// snippet in a file whose text was released), unless it is now larger
+/// than `limit` bytes.
+pub fn reread(path: &Path, kind: FileKind, limit: u64) -> Option<String> {
+    let bytes = discover::read_limited(path, limit).ok()?;
     Some(match kind {
         FileKind::Vmx | FileKind::Vmsd => crate::model::vmx::decode(&bytes).0.into_owned(),
         _ => String::from_utf8_lossy(&bytes).into_owned(),

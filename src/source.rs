@@ -212,8 +212,9 @@ impl SourceFile {
 /// The text of every released file, shared.
 static NO_TEXT: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
 
-/// Re-reads a released file's text (decoded as when it was first read).
-pub type Rereader = fn(&Path, FileKind) -> Option<String>;
+/// Re-reads a released file's text (decoded as when it was first read),
+/// if it is at most the given number of bytes.
+pub type Rereader = fn(&Path, FileKind, u64) -> Option<String>;
 
 /// Every file the run has read, shared by the loaders (which add) and the
 /// renderers (which read). To keep memory bounded by the findings on large
@@ -229,6 +230,8 @@ pub struct SourceMap {
     last: Mutex<Option<(FileId, Arc<SourceFile>)>>,
     /// The folder names are relative to; set once, before files are added.
     root: OnceLock<PathBuf>,
+    /// The most bytes a file is read again with (the run's `max_file_size`).
+    limit: OnceLock<u64>,
 }
 
 /// What is kept of a released text: its length and, when it is all ASCII
@@ -292,6 +295,19 @@ impl SourceMap {
             reader: Some(reader),
             ..SourceMap::default()
         }
+    }
+
+    /// Reads no file again that has grown past `bytes` (the run's
+    /// `max_file_size`; 8 MiB until it is set).
+    pub fn set_limit(&self, bytes: u64) {
+        let _ = self.limit.set(bytes);
+    }
+
+    fn limit(&self) -> u64 {
+        self.limit
+            .get()
+            .copied()
+            .unwrap_or(crate::discover::DEFAULT_MAX_FILE_SIZE)
     }
 
     /// Names every file added from now on relative to `root` (absolute).
@@ -375,9 +391,12 @@ impl SourceMap {
                 })
                 .collect()
         };
+        let limit = self.limit();
         let tables: Vec<(FileId, Released)> = wanted
             .par_iter()
-            .filter_map(|(id, path, kind)| Some((*id, Released::of(&reader(path, *kind)?, true))))
+            .filter_map(|(id, path, kind)| {
+                Some((*id, Released::of(&reader(path, *kind, limit)?, true)))
+            })
             .filter(|(_, r)| r.lines.is_some())
             .collect();
         let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
@@ -501,7 +520,7 @@ impl SourceMap {
                     }
                 }
             };
-            let text = reader(&path, kind).unwrap_or_default();
+            let text = reader(&path, kind, self.limit()).unwrap_or_default();
             let file = Arc::new(SourceFile::named(path, display, kind, Arc::from(text)));
             *last = Some((id, Arc::clone(&file)));
             return file;

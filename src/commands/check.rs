@@ -102,6 +102,8 @@ fn check(args: &CheckArgs) -> ExitStatus {
         Ok(x) => x,
         Err(status) => return status,
     };
+    // a file read again for a snippet or a position is held to the same size
+    sources.set_limit(cfg.max_file_size);
     let mut settings = Settings::of(cfg);
     settings.shard = args.shard;
     if !args.select.is_empty() {

@@ -16,7 +16,7 @@ fn line_and_column_count_characters() {
 
 #[test]
 fn a_released_text_is_read_again_when_asked_for() {
-    fn reader(path: &Path, _: FileKind) -> Option<String> {
+    fn reader(path: &Path, _: FileKind, _: u64) -> Option<String> {
         Some(format!("again: {}", path.display()))
     }
     let map = SourceMap::with_reader(reader);
@@ -33,7 +33,7 @@ fn a_released_text_is_read_again_when_asked_for() {
 
 #[test]
 fn positions_asked_after_a_release_come_from_one_reading_again() {
-    fn from_disk(p: &Path, _: FileKind) -> Option<String> {
+    fn from_disk(p: &Path, _: FileKind, _: u64) -> Option<String> {
         std::fs::read_to_string(p).ok()
     }
     let dir = std::env::temp_dir().join(format!("vmlint-positions-{}", std::process::id()));
@@ -60,7 +60,7 @@ fn positions_asked_after_a_release_come_from_one_reading_again() {
 
 #[test]
 fn a_released_ascii_text_keeps_its_positions_without_being_read_again() {
-    fn reader(_: &Path, _: FileKind) -> Option<String> {
+    fn reader(_: &Path, _: FileKind, _: u64) -> Option<String> {
         Some("read again: \u{e9}\n".to_string())
     }
     let map = SourceMap::with_reader(reader);
@@ -116,4 +116,26 @@ fn a_name_is_the_path_below_the_root_or_the_path_itself() {
         SourceFile::new(PathBuf::from("d/e.yaml"), FileKind::Yaml, Arc::from("")).name(),
         "d/e.yaml"
     );
+}
+
+#[test]
+fn a_file_that_grew_past_the_limit_is_not_read_again() {
+    let dir = std::env::temp_dir().join(format!("vmlint-limit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("a.vmx");
+    std::fs::write(&path, "a = \"1\"\n").unwrap();
+    let map = SourceMap::with_reader(crate::engine::reread);
+    map.set_limit(16);
+    let id = map.add(&path, FileKind::Vmx, "a = \"1\"\n");
+    map.release(id, false);
+    std::fs::write(&path, "b = \"2\"\n").unwrap();
+    assert_eq!(&*map.get(id).text, "b = \"2\"\n");
+    // what is read again is held to the run's max_file_size
+    std::fs::write(&path, "x".repeat(64)).unwrap();
+    // (another file read again in between: the last one read is kept)
+    let other = map.add(dir.join("b.vmx"), FileKind::Vmx, "");
+    map.release(other, false);
+    map.get(other);
+    assert_eq!(&*map.get(id).text, "");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
