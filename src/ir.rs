@@ -12,6 +12,24 @@ use crate::schema::value::Val;
 use crate::source::Span;
 use std::sync::Arc;
 
+mod codec;
+pub use codec::decode;
+#[cfg(test)]
+pub use codec::encode;
+
+/// Largest compiled size of a rule's regular expression (and of its lazy
+/// DFA): a bound on what a hostile rule file can make the engine build.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A rule's regular expression, as the checker and a compiled pack build
+/// it: bounded in size, matched in linear time.
+pub fn regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
 /// Slot of the rule's subject (`vm` or `host`), and of `host` in VM rules.
 pub const SLOT_SUBJECT: usize = 0;
 pub const SLOT_HOST: usize = 1;

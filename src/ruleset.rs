@@ -16,11 +16,15 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The rule files embedded in the binary.
-pub const BUILTIN: &[(&str, &str)] = &[(
-    "rules/passthrough.rules",
-    include_str!("../rules/passthrough.rules"),
-)];
+/// The embedded rule pack: its name in output and its text.
+pub const BUILTIN_PATH: &str = "rules/passthrough.rules";
+pub const BUILTIN_TEXT: &str = include_str!("../rules/passthrough.rules");
+
+/// The pack compiled ahead of time, and the fingerprint of the sources
+/// this binary is built from (`build.rs`): the compiled pack is used only
+/// when it was made from those.
+const BUILTIN_IR: &[u8] = include_bytes!("../rules/passthrough.ir");
+const BUILTIN_INPUTS: &str = env!("VMLINT_PACK_INPUTS");
 
 /// Loads, parses and checks rules: the embedded pack (unless `builtin` is
 /// off) and every `.rules` file under `extra`. Any problem is an error of
@@ -31,15 +35,19 @@ pub fn load_rules(
     extra: &[PathBuf],
     cfg: &Config,
 ) -> Result<Vec<CompiledRule>, Vec<Diagnostic>> {
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut diags = Vec::new();
+    let mut compiled: Vec<crate::ir::Rule> = Vec::new();
     if builtin {
-        files.extend(
-            BUILTIN
-                .iter()
-                .map(|(p, t)| (PathBuf::from(p), (*t).to_string())),
-        );
+        let id = sources.add(BUILTIN_PATH, FileKind::Rules, BUILTIN_TEXT);
+        compiled = match crate::ir::decode(BUILTIN_IR, BUILTIN_INPUTS, id) {
+            Some(rules) => rules,
+            None => compile_text(id, BUILTIN_TEXT, &[]).unwrap_or_else(|d| {
+                diags.extend(d);
+                Vec::new()
+            }),
+        };
     }
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut seen: Vec<PathBuf> = Vec::new();
     for root in extra {
         let mut found: Vec<PathBuf> = if root.is_dir() {
@@ -85,14 +93,17 @@ pub fn load_rules(
     }
     // the rules that parsed are checked even when others did not, so that
     // every mistake is reported at once
-    let mut compiled: Vec<CompiledRule> = match crate::lang::compile(rules, &defs) {
-        Ok(rules) if diags.is_empty() => rules.into_iter().map(CompiledRule::new).collect(),
-        Ok(_) => return Err(diags),
-        Err(d) => {
-            diags.extend(d);
-            return Err(diags);
+    if !rules.is_empty() || !defs.is_empty() {
+        let taken: Vec<&crate::ir::Name> = compiled.iter().map(|r| &r.code).collect();
+        match crate::lang::compile(rules, &defs, &taken) {
+            Ok(more) => compiled.extend(more),
+            Err(d) => diags.extend(d),
         }
-    };
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut compiled: Vec<CompiledRule> = compiled.into_iter().map(CompiledRule::new).collect();
     diags.extend(apply_config(&mut compiled, cfg));
     for c in &mut compiled {
         let fixed = |c: &CompiledRule, t: &Option<crate::ir::Template>| {
@@ -110,6 +121,23 @@ pub fn load_rules(
         Ok(compiled)
     } else {
         Err(diags)
+    }
+}
+
+/// Parses and checks one rule file's text.
+fn compile_text(
+    id: crate::source::FileId,
+    text: &str,
+    taken: &[&crate::ir::Name],
+) -> Result<Vec<crate::ir::Rule>, Vec<Diagnostic>> {
+    let (file, mut diags) = parser::parse_file(id, text);
+    match crate::lang::compile(file.rules, &file.defs, taken) {
+        Ok(rules) if diags.is_empty() => Ok(rules),
+        Ok(_) => Err(diags),
+        Err(d) => {
+            diags.extend(d);
+            Err(diags)
+        }
     }
 }
 
@@ -288,3 +316,6 @@ fn param_value(
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

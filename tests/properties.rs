@@ -95,7 +95,7 @@ proptest! {
         for d in &diags {
             prop_assert!(inside(d.span(), text.len()));
         }
-        for d in check::check_all(&mut file.rules, &file.defs) {
+        for d in check::check_all(&mut file.rules, &file.defs, &[]) {
             prop_assert!(inside(d.span(), text.len()));
         }
     }

@@ -8,7 +8,7 @@ use vmlint::source::FileId;
 
 fuzz_target!(|text: &str| {
     let (mut file, diags) = parser::parse_file(FileId(0), text);
-    for d in diags.iter().chain(check::check_all(&mut file.rules, &file.defs).iter()) {
+    for d in diags.iter().chain(check::check_all(&mut file.rules, &file.defs, &[]).iter()) {
         assert!(d.span().end as usize <= text.len());
     }
 });

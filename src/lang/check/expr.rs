@@ -2,7 +2,7 @@
 //! types, and parses the literals compared with versions, PCI addresses
 //! and regular expressions once, when the rule loads.
 
-use super::{Checker, REGEX_SIZE_LIMIT, def_type, defs};
+use super::{Checker, def_type, defs};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::lang::ast::*;
 use crate::model::{PciAddr, Version};
@@ -465,11 +465,7 @@ impl Checker<'_> {
             );
             return;
         };
-        match regex::RegexBuilder::new(pattern)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(REGEX_SIZE_LIMIT)
-            .build()
-        {
+        match crate::ir::regex(pattern) {
             Ok(re) => e.res = Resolved::Regex(Arc::new(re)),
             Err(err) => {
                 let msg = err

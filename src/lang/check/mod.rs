@@ -14,9 +14,6 @@ mod defs;
 mod expr;
 use expr::is_literal;
 
-/// Largest compiled regular expression a rule may use.
-pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
 /// Most `for`, `let` and `when` clauses in one rule (each one is a level
 /// of the evaluator's recursion).
 pub const MAX_STEPS: usize = 64;
@@ -24,9 +21,9 @@ pub const MAX_STEPS: usize = 64;
 pub use crate::lang::ast::{SLOT_HOST, SLOT_SUBJECT};
 
 /// Checks every rule and the uniqueness of codes across them.
-pub fn check_all(rules: &mut [Rule], defs: &[Def]) -> Vec<Diagnostic> {
+pub fn check_all(rules: &mut [Rule], defs: &[Def], taken: &[&Name]) -> Vec<Diagnostic> {
     let mut diags = check_defs(defs);
-    let mut seen: HashMap<String, Span> = HashMap::new();
+    let mut seen: HashMap<String, Span> = taken.iter().map(|n| (n.text.clone(), n.span)).collect();
     for rule in rules.iter_mut() {
         if let Some(first) = seen.get(&rule.code.text) {
             diags.push(

@@ -8,7 +8,7 @@ fn parse(text: &str) -> (Vec<Ast>, Vec<Diagnostic>) {
 
 fn checked(text: &str) -> Vec<Diagnostic> {
     let (mut file, mut diags) = parse_file(FileId(0), text);
-    diags.extend(check_all(&mut file.rules, &file.defs));
+    diags.extend(check_all(&mut file.rules, &file.defs, &[]));
     diags
 }
 
