@@ -143,6 +143,18 @@ pub fn run(
     let mut owners: HashMap<FileId, String> = HashMap::new();
     for (path, ctx, mut l) in early {
         checked.count(&l, ctx);
+        // loaded: the text of a host (or inventory) file can go as a VM's
+        // does; the findings of host rules come later, and their files get
+        // their positions back before the output (`keep_positions`); what
+        // came on stdin cannot be read again
+        let from_stdin = request
+            .stdin
+            .as_ref()
+            .is_some_and(|(name, _)| *name == path);
+        for (id, sups) in l.suppressions.iter().filter(|_| !from_stdin) {
+            let shown = !sups.is_empty() || l.diags.iter().any(|d| d.primary.span.file == *id);
+            sources.release(*id, shown);
+        }
         if shard.is_some()
             && let Some(h) = l.hosts.first()
         {

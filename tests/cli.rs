@@ -261,3 +261,33 @@ fn the_rule_language_reference_prints_the_current_field_and_function_tables() {
         "docs/rule-language.md is stale: append the output of `vmlint schema`"
     );
 }
+
+/// A host file's text is let go once it is loaded, as a VM's is: a finding
+/// that points into it later still has its position and its snippet.
+#[test]
+fn a_label_in_a_host_file_keeps_its_place_and_snippet_after_the_host_was_loaded() {
+    let vm = GOOD_VM.replace(
+        "  - address: \"0000:3b:00.0\"\n",
+        "  - address: \"0000:3b:00.0\"\n    vendor_id: 0x8086\n",
+    );
+    let t = tree(&[
+        ("esx-01.host.yaml", HOST.as_bytes()),
+        ("vm.vm.yaml", vm.as_bytes()),
+    ]);
+    let json = vmlint_in(
+        t.path(),
+        &["check", ".", "--format", "json", "--select", "PT012"],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let related = &doc["diagnostics"][0]["related"][0];
+    assert_eq!(related["path"], "esx-01.host.yaml", "{}", json.stdout);
+    assert_eq!(related["start"]["line"], 9, "{}", json.stdout);
+    assert_eq!(related["start"]["column"], 16, "{}", json.stdout);
+    assert_eq!(related["end"]["column"], 22, "{}", json.stdout);
+    let human = vmlint_in(
+        t.path(),
+        &["check", ".", "--select", "PT012", "--color", "never"],
+    );
+    human.assert_says("vendor_id: 0x10de");
+    human.assert_says("the host's value");
+}
