@@ -314,17 +314,20 @@ pub fn run(
     }
 
     // 3. cross-VM and host rules
-    let mut found = driver::evaluate(&inv, &plan);
+    let runs = driver::evaluate(&inv, &plan);
     // findings hold spans, not VMs: the kept VMs go before the findings are
     // filtered and sorted, so the two never peak together
     drop(inv);
-    // a host in a context file is not reported on either
-    if !context.is_empty() {
-        found.retain(|d| !context.contains(&sources.path(d.primary.span.file)));
+    // room for exactly these, not twice the lot as growing would make; each
+    // run is let go once appended
+    diags.reserve_exact(runs.iter().map(Vec::len).sum());
+    for mut found in runs {
+        // a host in a context file is not reported on either
+        if !context.is_empty() {
+            found.retain(|d| !context.contains(&sources.path(d.primary.span.file)));
+        }
+        diags.append(&mut found);
     }
-    // room for exactly these, not twice the lot as growing would make
-    diags.reserve_exact(found.len());
-    diags.extend(found);
 
     // 4. suppressions, knowing which rules ran over everything they need
     let scope = Scope {

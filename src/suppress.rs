@@ -13,28 +13,30 @@ use std::collections::HashMap;
 /// rule has (VL007, from `known`), and the suppressions that covered
 /// nothing although every code they name `ran_fully` there (VL006).
 pub fn apply(
-    diags: Vec<Diagnostic>,
+    mut kept: Vec<Diagnostic>,
     mut sups: HashMap<FileId, Vec<Suppression>>,
     sources: &SourceMap,
     known: &[&str],
     ran_fully: &dyn Fn(FileId, &str) -> bool,
 ) -> Vec<Diagnostic> {
-    let mut kept = Vec::with_capacity(diags.len());
-    for d in diags {
+    // in place: the findings are the largest thing a run holds
+    kept.retain(|d| {
         let file = d.primary.span.file;
         let Some(list) = sups.get_mut(&file).filter(|l| !l.is_empty()) else {
-            kept.push(d);
-            continue;
+            return true;
         };
         let (line, _) = sources.line_col(file, d.primary.span.start as usize);
         let hit = list
             .iter_mut()
             .find(|s| s.line == line && s.codes.iter().any(|c| d.code.starts_with(c.as_str())));
         match hit {
-            Some(s) => s.used = true,
-            None => kept.push(d),
+            Some(s) => {
+                s.used = true;
+                false
+            }
+            None => true,
         }
-    }
+    });
     for s in sups.values().flatten() {
         for c in s
             .codes

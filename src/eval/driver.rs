@@ -97,10 +97,20 @@ fn check_vm_with<'a>(
     found
 }
 
-/// Runs the cross-VM rules over every VM of the inventory, and the host rules.
-pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
+/// Runs the cross-VM rules over every VM of the inventory, and the host
+/// rules. The findings come in runs, in order: each thread's own, never
+/// copied into one list here (the caller appends them run by run, so a
+/// second copy of every finding is never alive beside the kept VMs).
+pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Vec<Diagnostic>> {
     let ctx = FieldContext { inv };
-    let mut out: Vec<Diagnostic> = Vec::new();
+    let gather = |mut run: Vec<Diagnostic>, found: Vec<Diagnostic>| {
+        if run.is_empty() {
+            return found;
+        }
+        run.extend(found);
+        run
+    };
+    let mut out: Vec<Vec<Diagnostic>> = Vec::new();
     if !plan.cross_vm.is_empty() {
         // host by host: a cross-VM rule reads every other VM of the subject's
         // host, so the VMs of one host are checked one after the other, while
@@ -129,29 +139,35 @@ pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Diagnostic> {
                     ),
                     None => Vec::new(),
                 })
-                .flatten_iter(),
+                .fold(Vec::new, gather),
         );
     }
     if !plan.per_host.is_empty() {
-        out.par_extend((0..inv.hosts.len()).into_par_iter().flat_map_iter(|hi| {
-            let mut found = Vec::new();
-            if let Some(h) = inv.hosts.get(hi) {
-                let subject = Val::new(Value::Record(Record::Host(hi, h)), Some(h.span));
-                let mut scratch = Scratch::default();
-                for c in &plan.per_host {
-                    run(
-                        c,
-                        subject.clone(),
-                        subject.clone(),
-                        &ctx,
-                        &mut scratch,
-                        &mut found,
-                    );
-                }
-            }
-            found
-        }));
+        out.par_extend(
+            (0..inv.hosts.len())
+                .into_par_iter()
+                .map(|hi| {
+                    let mut found = Vec::new();
+                    if let Some(h) = inv.hosts.get(hi) {
+                        let subject = Val::new(Value::Record(Record::Host(hi, h)), Some(h.span));
+                        let mut scratch = Scratch::default();
+                        for c in &plan.per_host {
+                            run(
+                                c,
+                                subject.clone(),
+                                subject.clone(),
+                                &ctx,
+                                &mut scratch,
+                                &mut found,
+                            );
+                        }
+                    }
+                    found
+                })
+                .fold(Vec::new, gather),
+        );
     }
+    out.retain(|run| !run.is_empty());
     out
 }
 

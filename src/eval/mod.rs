@@ -230,6 +230,8 @@ impl<'a> Eval<'_, 'a> {
         if at.missing {
             d.primary.message = "missing".to_string();
         }
+        // kept until the output, one per finding: room for these labels only
+        d.related.reserve_exact(c.rule.related.len());
         for (e, t) in &c.rule.related {
             let v = self.eval(e);
             if let Some(s) = v.span {
@@ -283,6 +285,9 @@ impl<'a> Eval<'_, 'a> {
                 }
             }
         }
+        // a finding keeps its texts until the output: not the room that
+        // growing them left
+        s.shrink_to_fit();
         s
     }
 
