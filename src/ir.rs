@@ -30,6 +30,55 @@ pub fn regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
         .build()
 }
 
+/// A rule's regular expression: its pattern, compiled once, when first
+/// matched or ahead of that on another thread ([`Pattern::regex`]). The
+/// checker hands over the one it compiled; a compiled pack decodes the
+/// pattern alone (compiling its expressions was most of its decoding).
+pub struct Pattern {
+    text: String,
+    compiled: std::sync::OnceLock<Option<regex::Regex>>,
+}
+
+impl Pattern {
+    pub fn compiled(re: regex::Regex) -> Pattern {
+        Pattern {
+            text: re.as_str().to_string(),
+            compiled: std::sync::OnceLock::from(Some(re)),
+        }
+    }
+
+    /// A pattern the checker accepted, compiled when first needed.
+    pub fn deferred(text: String) -> Pattern {
+        Pattern {
+            text,
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The compiled expression (none only for a pattern the checker never
+    /// saw that does not compile: it then matches nothing).
+    pub fn regex(&self) -> Option<&regex::Regex> {
+        self.compiled
+            .get_or_init(|| regex(&self.text).ok())
+            .as_ref()
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex().is_some_and(|re| re.is_match(text))
+    }
+}
+
+/// As the expression itself prints: compiled or not, the same.
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Regex").field(&self.text).finish()
+    }
+}
+
 /// Slot of the rule's subject (`vm` or `host`), and of `host` in VM rules.
 pub const SLOT_SUBJECT: usize = 0;
 pub const SLOT_HOST: usize = 1;
@@ -259,7 +308,7 @@ pub enum Kind {
         right: Box<Expr>,
         presence: bool,
     },
-    Matches(Box<Expr>, Arc<regex::Regex>, Option<Prefix>),
+    Matches(Box<Expr>, Arc<Pattern>, Option<Prefix>),
     /// `lower(a) == lower(b)` (`!=` when `negate`), or `lower(a)` against a
     /// literal already in lower case: `a` and `b` (the literal) compared
     /// regardless of case, without building the lowered texts.
@@ -270,7 +319,7 @@ pub enum Kind {
     },
     /// A built-in function: its index in the function table, and its
     /// compiled regular expression argument, if it takes one.
-    Call(usize, Vec<Expr>, Option<Arc<regex::Regex>>),
+    Call(usize, Vec<Expr>, Option<Arc<Pattern>>),
     Quant(Quant, usize, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
 }

@@ -40,7 +40,15 @@ pub fn load_rules(
     if builtin {
         let id = sources.add(BUILTIN_PATH, FileKind::Rules, BUILTIN_TEXT);
         compiled = match crate::ir::decode(BUILTIN_IR, BUILTIN_INPUTS, id) {
-            Some(rules) => rules,
+            Some(pack) => {
+                // compiled on the other threads while the files load
+                for p in pack.patterns {
+                    rayon::spawn(move || {
+                        p.regex();
+                    });
+                }
+                pack.rules
+            }
             None => compile_text(id, BUILTIN_TEXT, &[]).unwrap_or_else(|d| {
                 diags.extend(d);
                 Vec::new()

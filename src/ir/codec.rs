@@ -29,18 +29,29 @@ pub fn encode(rules: &[Rule], inputs: &str) -> Option<Vec<u8>> {
     Some(w.0)
 }
 
+/// What a compiled pack holds: its rules, and their regular expressions,
+/// not compiled yet (the caller may compile them ahead of need).
+pub struct Decoded {
+    pub rules: Vec<Rule>,
+    pub patterns: Vec<Arc<Pattern>>,
+}
+
 /// The rules `bytes` hold, their spans in `file`, if they were compiled
 /// from `inputs` and decode to the end.
-pub fn decode(bytes: &[u8], inputs: &str, file: FileId) -> Option<Vec<Rule>> {
+pub fn decode(bytes: &[u8], inputs: &str, file: FileId) -> Option<Decoded> {
     let mut r = Reader {
         bytes: bytes.strip_prefix(MAGIC)?,
         file,
+        patterns: Vec::new(),
     };
     if String::get(&mut r)? != inputs {
         return None;
     }
     let rules = Vec::<Rule>::get(&mut r)?;
-    r.bytes.is_empty().then_some(rules)
+    r.bytes.is_empty().then_some(Decoded {
+        rules,
+        patterns: r.patterns,
+    })
 }
 
 #[cfg_attr(not(test), allow(dead_code))]
@@ -73,6 +84,7 @@ impl Writer {
 struct Reader<'a> {
     bytes: &'a [u8],
     file: FileId,
+    patterns: Vec<Arc<Pattern>>,
 }
 
 impl<'a> Reader<'a> {
@@ -242,13 +254,16 @@ impl Code for Span {
     }
 }
 
-/// A regular expression is its pattern, compiled again as the checker does.
-impl Code for Arc<regex::Regex> {
+/// A regular expression is its pattern, compiled again as the checker
+/// does, when first needed.
+impl Code for Arc<Pattern> {
     fn put(&self, w: &mut Writer) -> Option<()> {
         self.as_str().to_string().put(w)
     }
-    fn get(r: &mut Reader<'_>) -> Option<Arc<regex::Regex>> {
-        super::regex(&String::get(r)?).ok().map(Arc::new)
+    fn get(r: &mut Reader<'_>) -> Option<Arc<Pattern>> {
+        let p = Arc::new(Pattern::deferred(String::get(r)?));
+        r.patterns.push(Arc::clone(&p));
+        Some(p)
     }
 }
 

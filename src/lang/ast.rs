@@ -151,7 +151,7 @@ pub enum Resolved {
     /// A built-in function: its index in `functions::FUNCTIONS`.
     Func(usize),
     /// A string literal used as a regular expression, compiled once.
-    Regex(Arc<regex::Regex>),
+    Regex(Arc<crate::ir::Pattern>),
     /// A string literal compared with a version or a PCI address, parsed once.
     Version(crate::model::Version),
     Pci(crate::model::PciAddr),

@@ -28,7 +28,10 @@ fn the_compiled_pack_is_the_pack_compiled() {
         }
     }
     let back = crate::ir::decode(&bytes, BUILTIN_INPUTS, FileId(0)).expect("it decodes");
-    assert_eq!(format!("{back:#?}"), format!("{fresh:#?}"));
+    assert_eq!(format!("{:#?}", back.rules), format!("{fresh:#?}"));
+    // its regular expressions compile, as the checker compiled them
+    assert!(!back.patterns.is_empty());
+    assert!(back.patterns.iter().all(|p| p.regex().is_some()));
 }
 
 /// Bytes compiled from other sources, cut short, or damaged are never

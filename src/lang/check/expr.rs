@@ -466,7 +466,7 @@ impl Checker<'_> {
             return;
         };
         match crate::ir::regex(pattern) {
-            Ok(re) => e.res = Resolved::Regex(Arc::new(re)),
+            Ok(re) => e.res = Resolved::Regex(Arc::new(crate::ir::Pattern::compiled(re))),
             Err(err) => {
                 let msg = err
                     .to_string()
