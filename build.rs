@@ -48,8 +48,15 @@ fn main() {
     println!("cargo::rustc-env=VMLINT_PACK_INPUTS={hash:016x}");
 }
 
-/// The source files under `path` (or `path` itself): rules, grammar, Rust.
+/// The source files under `path` (or `path` itself): rules, grammar, Rust,
+/// leaving out unit tests (`tests.rs`, `tests/`), which compile nothing.
 fn collect(path: &Path, out: &mut Vec<std::path::PathBuf>) {
+    if path
+        .file_name()
+        .is_some_and(|n| n == "tests" || n == "tests.rs")
+    {
+        return;
+    }
     if let Ok(entries) = std::fs::read_dir(path) {
         for e in entries.flatten() {
             collect(&e.path(), out);
