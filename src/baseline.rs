@@ -57,7 +57,7 @@ pub fn build(diags: &[Diagnostic], sources: &SourceMap) -> Baseline {
         .iter()
         .map(|d| Entry {
             path: sources.get(d.primary.span.file).name(),
-            code: d.code.clone(),
+            code: d.code.to_string(),
             fingerprint: fingerprint(d, sources),
             message: d.message.clone(),
         })
@@ -94,7 +94,7 @@ pub fn filter(diags: Vec<Diagnostic>, baseline: &Baseline, sources: &SourceMap) 
     diags
         .into_iter()
         .filter(|d| {
-            let key = (d.code.clone(), fingerprint(d, sources));
+            let key = (d.code.to_string(), fingerprint(d, sources));
             match known.get_mut(&key) {
                 Some(n) if *n > 0 => {
                     *n -= 1;

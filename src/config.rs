@@ -190,7 +190,7 @@ pub fn load(
             .diagnostics
             .into_iter()
             .map(|mut d| {
-                d.code = codes::CONFIG.to_string();
+                d.code = codes::CONFIG.into();
                 d
             })
             .collect(),

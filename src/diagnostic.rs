@@ -121,7 +121,9 @@ pub struct TextEdit {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub code: String,
+    /// Shared with the rule's other findings (a rule finding's is its
+    /// rule's).
+    pub code: Arc<str>,
     pub severity: Severity,
     pub message: String,
     pub primary: Label,
@@ -146,7 +148,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(
-        code: impl Into<String>,
+        code: impl Into<Arc<str>>,
         severity: Severity,
         span: Span,
         message: impl Into<String>,

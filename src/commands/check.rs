@@ -346,7 +346,7 @@ fn plural(n: usize, what: &str) -> String {
 fn statistics(diags: &[Diagnostic], format: render::Format) -> String {
     let mut counts: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
     for d in diags {
-        *counts.entry((d.code.as_str(), d.severity)).or_default() += 1;
+        *counts.entry((&*d.code, d.severity)).or_default() += 1;
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

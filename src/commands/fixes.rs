@@ -146,7 +146,7 @@ pub fn run(check: &dyn Fn(&SourceMap) -> Outcome, opts: &Options) -> Report {
                         .map_or("safe", |x| x.applicability.as_str())
                 ));
             }
-            let codes = ds.iter().map(|d| d.code.clone()).collect();
+            let codes = ds.iter().map(|d| d.code.to_string()).collect();
             last.insert(
                 f.path.clone(),
                 (original, count.get(&f.path).copied().unwrap_or(0), codes),

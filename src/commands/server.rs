@@ -330,7 +330,7 @@ fn to_lsp(d: &Diagnostic, text: &str, enc: Encoding) -> Value {
     let mut v = json!({
         "range": range(text, d.primary.span, enc),
         "severity": severity,
-        "code": d.code,
+        "code": &*d.code,
         "source": "vmlint",
         "message": d.message,
     });

@@ -100,7 +100,7 @@ pub fn verdict(sources: &SourceMap, found: &[Diagnostic]) -> Verdict {
     for d in found {
         let f = sources.get(d.primary.span.file);
         let (line, _) = f.line_col(f.clamp(d.primary.span).start);
-        let key = (d.primary.span.file, line, d.code.clone());
+        let key = (d.primary.span.file, line, d.code.to_string());
         match want.get_mut(&key).and_then(Vec::pop) {
             Some(_) => {}
             None => unexpected.push(d.clone()),

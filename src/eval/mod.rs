@@ -24,6 +24,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct CompiledRule {
     pub rule: Rule,
+    /// The rule's code, shared by its findings.
+    pub code: Arc<str>,
     pub params: Vec<(usize, Val<'static>)>,
     pub severity: Severity,
     /// `help` and `url` with the parameters filled in, shared by every
@@ -44,6 +46,7 @@ impl CompiledRule {
             .collect();
         let severity = rule.severity;
         CompiledRule {
+            code: Arc::from(rule.code.text.as_str()),
             rule,
             params,
             severity,
@@ -226,7 +229,7 @@ impl<'a> Eval<'_, 'a> {
             (Some(t), _) | (None, Some(t)) => self.render(t),
             (None, None) => c.rule.slug.text.replace('-', " "),
         };
-        let mut d = Diagnostic::new(c.rule.code.text.clone(), c.severity, span, message);
+        let mut d = Diagnostic::new(Arc::clone(&c.code), c.severity, span, message);
         if at.missing {
             d.primary.message = "missing".to_string();
         }

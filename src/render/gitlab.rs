@@ -17,7 +17,7 @@ pub fn write(
         let path = l.path.strip_prefix("./").unwrap_or(&l.path).to_string();
         json!({
             "description": format!("[{}] {}", d.code, d.message),
-            "check_name": d.code,
+            "check_name": &*d.code,
             "fingerprint": fingerprint(d, sources),
             "severity": match d.severity {
                 Severity::Error => "major",

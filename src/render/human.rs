@@ -106,7 +106,7 @@ impl Report {
             }
         }
         Report {
-            code: d.code.clone(),
+            code: d.code.to_string(),
             message: d.message.clone(),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,

@@ -27,7 +27,7 @@ pub fn write(
         let p = position(sources, &d.primary);
         json!({
             "path": p.get("path"),
-            "code": d.code,
+            "code": &*d.code,
             "severity": d.severity.as_str(),
             "message": d.message,
             "start": p.get("start"),

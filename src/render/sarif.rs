@@ -59,7 +59,7 @@ pub fn write(
 ) -> std::io::Result<()> {
     let mut rules: BTreeMap<&str, &Diagnostic> = BTreeMap::new();
     for d in diags {
-        rules.entry(d.code.as_str()).or_insert(d);
+        rules.entry(&*d.code).or_insert(d);
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, c)| (*c, i)).collect();
     let rule_objs: Vec<Value> = rules
@@ -68,10 +68,10 @@ pub fn write(
             let (name, summary) = match (&d.meta, crate::diagnostic::codes::engine(&d.code)) {
                 (Some(m), _) => (m.name.as_str(), m.summary.as_str()),
                 (None, Some(e)) => (e.name, e.summary),
-                (None, None) => (d.code.as_str(), d.message.as_str()),
+                (None, None) => (&*d.code, d.message.as_str()),
             };
             let mut r = json!({
-                "id": d.code,
+                "id": &*d.code,
                 "name": name,
                 "shortDescription": { "text": summary },
                 "defaultConfiguration": { "level": level(d.severity) },
@@ -96,8 +96,8 @@ pub fn write(
                 msg.push_str(&format!(" ({})", d.primary.message));
             }
             json!({
-                "ruleId": d.code,
-                "ruleIndex": index.get(d.code.as_str()).copied().unwrap_or(0),
+                "ruleId": &*d.code,
+                "ruleIndex": index.get(&*d.code).copied().unwrap_or(0),
                 "level": level(d.severity),
                 "message": { "text": msg },
                 "locations": [location(sources, &d.primary)],

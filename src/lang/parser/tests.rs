@@ -44,7 +44,7 @@ fn each_broken_rule_is_reported_and_the_others_still_parse() {
     let (rules, diags) = parse(text);
     assert_eq!(rules.len(), 1, "the good rule still parses");
     assert_eq!(diags.len(), 2);
-    assert!(diags.iter().all(|d| d.code == codes::RULE_SYNTAX));
+    assert!(diags.iter().all(|d| &*d.code == codes::RULE_SYNTAX));
     assert_eq!(&text[diags[0].span().range()].chars().next(), &Some('}'));
 }
 
@@ -138,7 +138,7 @@ rule A003 type-error {
 }
 "#;
     let diags = checked(text);
-    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    let codes: Vec<&str> = diags.iter().map(|d| &*d.code).collect();
     assert_eq!(
         codes,
         [codes::RULE_SYNTAX, codes::RULE_NAME, codes::RULE_TYPE],

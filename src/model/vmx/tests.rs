@@ -77,7 +77,7 @@ fn hand_edited_lines_are_accepted() {
 fn broken_lines_are_vl001_and_the_rest_still_loads() {
     let text = "memSize = \"4096\"\nthis line is broken\nsharedFolder0.hostPath = \"D:\\VMs\\x\nnumvcpus = \"4\"\n";
     let (f, vm, _) = load(text);
-    let codes: Vec<_> = f.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let codes: Vec<_> = f.diagnostics.iter().map(|d| &*d.code).collect();
     assert_eq!(codes, ["VL001", "VL001"]);
     assert_eq!(at(text, f.diagnostics[0].span()), "this line is broken");
     assert_eq!(val(&f, "sharedFolder0.hostPath"), "D:\\VMs\\x");
@@ -90,7 +90,7 @@ fn duplicate_keys_are_vl003_and_the_later_wins() {
     let text = "memSize = \"1024\"\nmemsize = \"2048\"\n";
     let (f, vm, _) = load(text);
     assert_eq!(f.diagnostics.len(), 1);
-    assert_eq!(f.diagnostics[0].code, "VL003");
+    assert_eq!(&*f.diagnostics[0].code, "VL003");
     assert_eq!(at(text, f.diagnostics[0].span()), "memsize");
     assert_eq!(f.diagnostics[0].related.len(), 1);
     assert_eq!(
@@ -139,7 +139,7 @@ fn a_bad_address_is_vl002() {
     let text = "pciPassthru0.present = \"TRUE\"\npciPassthru0.id = \"somewhere\"\n";
     let (_, _, d) = load(text);
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].code, "VL002");
+    assert_eq!(&*d[0].code, "VL002");
 }
 
 #[test]
@@ -199,7 +199,7 @@ fn an_encrypted_vm_is_reported_once_and_not_checked() {
     );
     assert!(vm.is_none());
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].code, "VL005");
+    assert_eq!(&*d[0].code, "VL005");
 }
 
 #[test]

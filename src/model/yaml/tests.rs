@@ -66,7 +66,7 @@ hot_add: { cpu: false, memory: false }
 fn unknown_keys_are_vl002_with_a_suggestion() {
     let (_, diags) = vm("kind: vm\nmemroy_mb: 4\n");
     assert_eq!(diags.len(), 1);
-    assert_eq!(diags[0].code, "VL002");
+    assert_eq!(&*diags[0].code, "VL002");
     assert!(
         diags[0].message.contains("did you mean `memory_mb`"),
         "{}",
