@@ -119,6 +119,13 @@ pub struct TextEdit {
     pub text: String,
 }
 
+/// A finding's help text and link, one pointer in the finding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Links {
+    pub help: Option<Arc<str>>,
+    pub url: Option<Arc<str>>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Shared with the rule's other findings (a rule finding's is its
@@ -128,9 +135,9 @@ pub struct Diagnostic {
     pub message: String,
     pub primary: Label,
     pub related: Vec<Label>,
-    /// Shared with the rule (and every other finding of it).
-    pub help: Option<Arc<str>>,
-    pub url: Option<Arc<str>>,
+    /// Its help and link: shared with the rule (and every other finding of
+    /// it), unless their texts read the finding.
+    pub links: Option<Arc<Links>>,
     /// The rule's name and summary, shared with every finding of it
     /// (engine codes have theirs in the registry).
     pub meta: Option<Arc<RuleMeta>>,
@@ -147,6 +154,14 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    pub fn help(&self) -> Option<&str> {
+        self.links.as_ref()?.help.as_deref()
+    }
+
+    pub fn url(&self) -> Option<&str> {
+        self.links.as_ref()?.url.as_deref()
+    }
+
     pub fn new(
         code: impl Into<Arc<str>>,
         severity: Severity,
@@ -159,8 +174,7 @@ impl Diagnostic {
             message: message.into(),
             primary: Label::new(span, ""),
             related: Vec::new(),
-            help: None,
-            url: None,
+            links: None,
             meta: None,
             key: String::new(),
             subject: 0,
@@ -179,7 +193,8 @@ impl Diagnostic {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(Arc::from(help.into()));
+        Arc::make_mut(self.links.get_or_insert_with(Default::default)).help =
+            Some(Arc::from(help.into()));
         self
     }
 

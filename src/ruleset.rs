@@ -119,6 +119,12 @@ pub fn load_rules(
         };
         c.help = fixed(c, &c.rule.help);
         c.url = fixed(c, &c.rule.url);
+        c.links = (c.help.is_some() || c.url.is_some()).then(|| {
+            Arc::new(crate::diagnostic::Links {
+                help: c.help.clone(),
+                url: c.url.clone(),
+            })
+        });
         c.meta = Some(Arc::new(crate::diagnostic::RuleMeta {
             name: c.rule.slug.text.clone(),
             summary: crate::eval::summary(c),

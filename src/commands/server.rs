@@ -334,10 +334,10 @@ fn to_lsp(d: &Diagnostic, text: &str, enc: Encoding) -> Value {
         "source": "vmlint",
         "message": d.message,
     });
-    if let Some(u) = &d.url
+    if let Some(u) = d.url()
         && let Some(o) = v.as_object_mut()
     {
-        o.insert("codeDescription".into(), json!({ "href": u.as_ref() }));
+        o.insert("codeDescription".into(), json!({ "href": u }));
     }
     v
 }

@@ -32,6 +32,8 @@ pub struct CompiledRule {
     /// finding (a text whose holes read the finding is rendered with it).
     pub help: Option<Arc<str>>,
     pub url: Option<Arc<str>>,
+    /// Those two, as the findings whose texts have no holes share them.
+    pub links: Option<Arc<crate::diagnostic::Links>>,
     /// Name and summary for the findings, set once the parameters are final.
     pub meta: Option<Arc<crate::diagnostic::RuleMeta>>,
 }
@@ -52,6 +54,7 @@ impl CompiledRule {
             severity,
             help: None,
             url: None,
+            links: None,
             meta: None,
         }
     }
@@ -246,13 +249,15 @@ impl<'a> Eval<'_, 'a> {
             }
         }
         // a text without holes is shared by every finding of the rule
-        d.help = match &c.rule.help {
-            Some(t) if !t.is_plain() => Some(Arc::from(self.render(t))),
-            _ => c.help.clone(),
-        };
-        d.url = match &c.rule.url {
-            Some(t) if !t.is_plain() => Some(Arc::from(self.render(t))),
-            _ => c.url.clone(),
+        fn own(t: &Option<crate::ir::Template>) -> Option<&crate::ir::Template> {
+            t.as_ref().filter(|t| !t.is_plain())
+        }
+        d.links = match (own(&c.rule.help), own(&c.rule.url)) {
+            (None, None) => c.links.clone(),
+            (help, url) => Some(Arc::new(crate::diagnostic::Links {
+                help: help.map_or_else(|| c.help.clone(), |t| Some(Arc::from(self.render(t)))),
+                url: url.map_or_else(|| c.url.clone(), |t| Some(Arc::from(self.render(t)))),
+            })),
         };
         d.meta = c.meta.clone();
         d.subject = self.subject(c);

@@ -34,8 +34,8 @@ pub fn write(
             "end": p.get("end"),
             "label": d.primary.message,
             "related": d.related.iter().map(|l| position(sources, l)).collect::<Vec<_>>(),
-            "help": d.help.as_deref(),
-            "url": d.url.as_deref(),
+            "help": d.help(),
+            "url": d.url(),
             "fingerprint": fingerprint(d, sources),
             "fix": d.fix.as_deref().map(|f| json!({
                 "applicability": f.applicability.as_str(),

@@ -69,8 +69,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 escape(path),
                 l.line,
                 l.column,
-                d.help
-                    .as_deref()
+                d.help()
                     .map(|h| format!("\nhelp: {}", escape(h)))
                     .unwrap_or_default()
             );

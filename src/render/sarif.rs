@@ -79,11 +79,11 @@ pub fn write(
             if let Some(m) = d.meta.as_ref().filter(|m| !m.tags.is_empty()) {
                 set(&mut r, "properties", json!({ "tags": m.tags }));
             }
-            if let Some(u) = &d.url {
-                set(&mut r, "helpUri", json!(u.as_ref()));
+            if let Some(u) = d.url() {
+                set(&mut r, "helpUri", json!(u));
             }
-            if let Some(h) = &d.help {
-                set(&mut r, "help", json!({ "text": h.as_ref() }));
+            if let Some(h) = d.help() {
+                set(&mut r, "help", json!({ "text": h }));
             }
             r
         })
