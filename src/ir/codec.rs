@@ -18,6 +18,11 @@ use std::borrow::Cow;
 
 const MAGIC: &[u8] = b"vmlint-ir\n";
 
+/// Deepest expression a compiled pack may hold (the checker's bound on
+/// the depth a rule's expressions reach, with predicates inlined, is far
+/// below); bytes nested deeper do not decode.
+const MAX_DEPTH: usize = 512;
+
 /// The rules as bytes, stamped with `inputs`; `None` when a rule holds a
 /// value that has no bytes (a record of the model: never a literal). The
 /// test that writes the compiled pack calls it; the binary only decodes.
@@ -43,6 +48,7 @@ pub fn decode(bytes: &[u8], inputs: &str, file: FileId) -> Option<Decoded> {
         bytes: bytes.strip_prefix(MAGIC)?,
         file,
         patterns: Vec::new(),
+        depth: 0,
     };
     if String::get(&mut r)? != inputs {
         return None;
@@ -85,6 +91,8 @@ struct Reader<'a> {
     bytes: &'a [u8],
     file: FileId,
     patterns: Vec<Arc<Pattern>>,
+    /// How deep in an expression the reader is.
+    depth: usize,
 }
 
 impl<'a> Reader<'a> {

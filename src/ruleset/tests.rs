@@ -85,3 +85,49 @@ fn a_user_rule_may_not_take_a_code_of_the_pack() {
     assert_eq!(d.message, "rule code `PT001` is defined twice");
     assert_eq!(d.related.first().map(|r| r.span.file), Some(FileId(0)));
 }
+
+/// Bytes that nest an expression deeper than a rule can are refused
+/// without recursing past the stack (decoded on a thread with the stack a
+/// worker of the pool has); a rule nested as deep as a checked one can be
+/// decodes.
+#[test]
+fn a_compiled_pack_nested_too_deep_is_not_used() {
+    use crate::ir::{Expr, Kind, UnOp};
+    let nested = |depth: usize| {
+        let mut rule = compiled_from_text().swap_remove(0);
+        let span = rule.assert.span;
+        for _ in 0..depth {
+            let inner = std::mem::replace(
+                &mut rule.assert,
+                Expr {
+                    kind: Kind::Slot(0),
+                    span,
+                },
+            );
+            rule.assert = Expr {
+                kind: Kind::Unary(UnOp::Not, Box::new(inner)),
+                span,
+            };
+        }
+        let bytes =
+            crate::ir::encode(std::slice::from_ref(&rule), BUILTIN_INPUTS).expect("encodes");
+        // a tree this deep is let go without recursing
+        let mut e = rule.assert;
+        while let Kind::Unary(_, inner) = e.kind {
+            e = *inner;
+        }
+        bytes
+    };
+    let (shallow, deep) = (nested(400), nested(3000));
+    let decoded = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let ok = crate::ir::decode(&shallow, BUILTIN_INPUTS, FileId(0)).is_some();
+            let refused = crate::ir::decode(&deep, BUILTIN_INPUTS, FileId(0)).is_none();
+            (ok, refused)
+        })
+        .expect("a thread")
+        .join()
+        .expect("no overflow");
+    assert_eq!(decoded, (true, true));
+}

@@ -42,7 +42,6 @@ fields!(Param {
     slot
 });
 fields!(Template { parts });
-fields!(Expr { kind, span });
 fields!(Fix {
     applicability,
     edits
@@ -261,6 +260,27 @@ impl Code for FixEdit {
                 to: Code::get(r)?,
             },
             _ => return None,
+        })
+    }
+}
+
+/// An expression: nested at most [`MAX_DEPTH`] deep, so that no bytes can
+/// make decoding recurse past the stack.
+impl Code for Expr {
+    fn put(&self, w: &mut Writer) -> Option<()> {
+        self.kind.put(w)?;
+        self.span.put(w)
+    }
+    fn get(r: &mut Reader<'_>) -> Option<Expr> {
+        r.depth += 1;
+        if r.depth > MAX_DEPTH {
+            return None;
+        }
+        let kind = Kind::get(r);
+        r.depth -= 1;
+        Some(Expr {
+            kind: kind?,
+            span: Span::get(r)?,
         })
     }
 }
