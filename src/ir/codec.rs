@@ -8,7 +8,8 @@
 //! that do not decode, give `None`, and the caller compiles the text.
 //! Spans carry no file: decoding places them in the file it is given.
 //! Integers are LEB128, signed ones zigzagged; a length is bounded by the
-//! bytes left, so no input can make the decoder allocate past its size.
+//! bytes left and nesting by [`MAX_DEPTH`], so no bytes can make the
+//! decoder allocate past their size or recurse past the stack.
 
 use super::*;
 use crate::model::{PciAddr, Version};
