@@ -117,14 +117,9 @@ pub fn load_rules(
         let fixed = |c: &CompiledRule, t: &Option<crate::ir::Template>| {
             t.as_ref().map(|t| Arc::from(crate::eval::describe(c, t)))
         };
-        c.help = fixed(c, &c.rule.help);
-        c.url = fixed(c, &c.rule.url);
-        c.links = (c.help.is_some() || c.url.is_some()).then(|| {
-            Arc::new(crate::diagnostic::Links {
-                help: c.help.clone(),
-                url: c.url.clone(),
-            })
-        });
+        let (help, url) = (fixed(c, &c.rule.help), fixed(c, &c.rule.url));
+        c.links = (help.is_some() || url.is_some())
+            .then(|| Arc::new(crate::diagnostic::Links { help, url }));
         c.meta = Some(Arc::new(crate::diagnostic::RuleMeta {
             name: c.rule.slug.text.clone(),
             summary: crate::eval::summary(c),

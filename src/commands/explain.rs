@@ -56,7 +56,7 @@ fn describe(code_up: &str, rules: &[crate::eval::CompiledRule]) -> Option<String
         }
         // docs written in sections carry their own "How to fix"
         let fixed_in_docs = r.docs.as_ref().is_some_and(|d| d.contains("How to fix"));
-        if let (Some(h), false) = (&c.help, fixed_in_docs) {
+        if let (Some(h), false) = (c.help(), fixed_in_docs) {
             let _ = writeln!(out, "How to fix: {h}\n");
         }
         if !r.params.is_empty() {
@@ -74,7 +74,7 @@ fn describe(code_up: &str, rules: &[crate::eval::CompiledRule]) -> Option<String
             }
             out.push('\n');
         }
-        if let Some(u) = &c.url {
+        if let Some(u) = c.url() {
             let _ = writeln!(out, "Reference: {u}");
         }
         return Some(out);

@@ -38,7 +38,7 @@ pub fn run(format: ListFormat, args: &RuleArgs) -> ExitStatus {
             } else {
                 crate::eval::summary(c)
             },
-            url: c.url.as_deref().map(str::to_string),
+            url: c.url().map(str::to_string),
             engine: false,
         })
         .collect();

@@ -30,15 +30,20 @@ pub struct CompiledRule {
     pub severity: Severity,
     /// `help` and `url` with the parameters filled in, shared by every
     /// finding (a text whose holes read the finding is rendered with it).
-    pub help: Option<Arc<str>>,
-    pub url: Option<Arc<str>>,
-    /// Those two, as the findings whose texts have no holes share them.
     pub links: Option<Arc<crate::diagnostic::Links>>,
     /// Name and summary for the findings, set once the parameters are final.
     pub meta: Option<Arc<crate::diagnostic::RuleMeta>>,
 }
 
 impl CompiledRule {
+    pub fn help(&self) -> Option<&str> {
+        self.links.as_ref()?.help.as_deref()
+    }
+
+    pub fn url(&self) -> Option<&str> {
+        self.links.as_ref()?.url.as_deref()
+    }
+
     /// A rule of the IR, with its parameters at their defaults.
     pub fn new(rule: Rule) -> CompiledRule {
         let params = rule
@@ -52,8 +57,6 @@ impl CompiledRule {
             rule,
             params,
             severity,
-            help: None,
-            url: None,
             links: None,
             meta: None,
         }
@@ -255,8 +258,14 @@ impl<'a> Eval<'_, 'a> {
         d.links = match (own(&c.rule.help), own(&c.rule.url)) {
             (None, None) => c.links.clone(),
             (help, url) => Some(Arc::new(crate::diagnostic::Links {
-                help: help.map_or_else(|| c.help.clone(), |t| Some(Arc::from(self.render(t)))),
-                url: url.map_or_else(|| c.url.clone(), |t| Some(Arc::from(self.render(t)))),
+                help: help.map_or_else(
+                    || c.links.as_ref().and_then(|l| l.help.clone()),
+                    |t| Some(Arc::from(self.render(t))),
+                ),
+                url: url.map_or_else(
+                    || c.links.as_ref().and_then(|l| l.url.clone()),
+                    |t| Some(Arc::from(self.render(t))),
+                ),
             })),
         };
         d.meta = c.meta.clone();
