@@ -98,9 +98,10 @@ fn check_vm_with<'a>(
 }
 
 /// Runs the cross-VM rules over every VM of the inventory, and the host
-/// rules. The findings come in runs, in order: each thread's own, never
-/// copied into one list here (the caller appends them run by run, so a
-/// second copy of every finding is never alive beside the kept VMs).
+/// rules. The findings come in runs, in order, one per piece of the work
+/// the pool split off, never copied into one list here: the caller appends
+/// them run by run, so a second copy of every finding is never alive
+/// beside the kept VMs.
 pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Vec<Diagnostic>> {
     let ctx = FieldContext { inv };
     let gather = |mut run: Vec<Diagnostic>, found: Vec<Diagnostic>| {
