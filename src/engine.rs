@@ -7,7 +7,7 @@ use crate::diagnostic::{self, Diagnostic, codes};
 use crate::discover::{self, FileFormat};
 use crate::eval::{CompiledRule, driver};
 use crate::load::{self, Loaded};
-use crate::model::inventory::{Inventory, unit_of_host};
+use crate::model::inventory::{Inventory, Kept, unit_of_host};
 use crate::model::{Placement, Vm};
 use crate::schema::fields::FieldContext;
 use crate::settings::Settings;
@@ -200,7 +200,8 @@ pub fn run(
                      mut vm: Vm,
                      ctx: bool,
                      found: &mut Vec<Diagnostic>,
-                     hostless: &mut Vec<FileId>| {
+                     hostless: &mut Vec<FileId>,
+                     kept: &mut Kept| {
         let (candidates, d) = inv.candidates(&vm);
         let chosen = inv.resolve_devices(&mut vm, &candidates);
         if !ctx {
@@ -211,7 +212,7 @@ pub fn run(
         }
         if !ctx {
             found.extend(d);
-            let ctx = FieldContext { inv };
+            let ctx = FieldContext::new(inv);
             let from = found.len();
             found.extend(driver::check_vm(&ctx, vi, &vm, &candidates, &plan.per_vm));
             if let Some(address) = &vm.address {
@@ -220,10 +221,10 @@ pub fn run(
                 }
             }
         }
-        keep_vms.then(|| {
+        if keep_vms {
             vm.keep_only(&reads);
-            (Box::new(vm), candidates, ctx)
-        })
+            kept.push(&vm, candidates, ctx);
+        }
     };
     let offset = early_vms.len();
     // each thread gathers what its files leave into one set of results,
@@ -240,14 +241,15 @@ pub fn run(
             let skip = elsewhere(owner.as_ref().map(|(_, u)| u));
             let kept_before = acc.kept.len();
             for vm in std::mem::take(&mut l.vms) {
-                acc.kept.extend(check_one(
+                check_one(
                     &inv,
                     offset + i,
                     place(p, vm),
                     *ctx || skip,
                     &mut l.diags,
                     &mut acc.no_host,
-                ));
+                    &mut acc.kept,
+                );
             }
             if *ctx {
                 l.diags.clear();
@@ -270,7 +272,7 @@ pub fn run(
         })
         .reduce(Streamed::default, Streamed::join);
     drop(vm_files);
-    let mut kept = Vec::new();
+    let mut kept = Kept::default();
     let mut no_host = Vec::new();
     for (i, (path, ctx, vm)) in early_vms.into_iter().enumerate() {
         if shard.is_some() {
@@ -278,21 +280,18 @@ pub fn run(
             owners.entry(vm.file).or_insert(u);
         }
         let skip = elsewhere(owners.get(&vm.file));
-        kept.extend(check_one(
+        check_one(
             &inv,
             i,
             place(&path, vm),
             ctx || skip,
             &mut diags,
             &mut no_host,
-        ));
+            &mut kept,
+        );
     }
     hostless.extend(no_host);
-    // VMs move into the inventory once, into room made for all of them
-    inv.reserve_vms(kept.len() + streamed.kept.len());
-    for (vm, candidates, ctx) in kept {
-        inv.add_vm(vm, candidates, ctx);
-    }
+    inv.add_vms(kept);
     let Streamed {
         diags: streamed_diags,
         sups: streamed_sups,
@@ -309,9 +308,7 @@ pub fn run(
     sups.extend(streamed_sups);
     unknowns.extend(streamed_unknowns);
     hostless.extend(streamed_no_host);
-    for (vm, candidates, ctx) in streamed_kept {
-        inv.add_vm(vm, candidates, ctx);
-    }
+    inv.add_vms(streamed_kept);
 
     // 3. cross-VM and host rules
     let runs = driver::evaluate(&inv, &plan);
@@ -386,7 +383,7 @@ struct Streamed {
     diags: Vec<Diagnostic>,
     sups: Vec<(FileId, Vec<crate::directives::Suppression>)>,
     unknowns: Vec<(Span, String)>,
-    kept: Vec<Kept>,
+    kept: Kept,
     no_host: Vec<FileId>,
     owners: Vec<(FileId, String)>,
     files: usize,
@@ -397,7 +394,7 @@ impl Streamed {
         self.diags.append(&mut other.diags);
         self.sups.append(&mut other.sups);
         self.unknowns.append(&mut other.unknowns);
-        self.kept.append(&mut other.kept);
+        self.kept.append(other.kept);
         self.no_host.append(&mut other.no_host);
         self.owners.append(&mut other.owners);
         self.files += other.files;
@@ -582,7 +579,3 @@ impl Scope<'_> {
         any
     }
 }
-
-/// A VM kept for cross-VM rules, with its candidate hosts and whether it
-/// is only context.
-type Kept = (Box<Vm>, Vec<usize>, bool);

@@ -55,10 +55,13 @@ pub fn run(paths: &[PathBuf], format: ListFormat, args: &RuleArgs) -> ExitStatus
     }
     crate::model::ansible::apply(&overlays, &mut hosts);
     let (mut inv, _) = Inventory::of_hosts(hosts);
+    // the inventory places them; the listing reads them from here
+    let mut placed_vms = Vec::with_capacity(vms.len());
     for mut vm in vms {
         let (c, _) = inv.candidates(&vm);
         problems += inv.resolve_devices(&mut vm, &c).len();
-        inv.add_vm(Box::new(vm), c, false);
+        inv.add_vm(&vm, c, false);
+        placed_vms.push(vm);
     }
     let at = |span: Span| -> String {
         let f = sources.get(span.file);
@@ -94,7 +97,7 @@ pub fn run(paths: &[PathBuf], format: ListFormat, args: &RuleArgs) -> ExitStatus
             .get(hi)
             .into_iter()
             .flatten()
-            .filter_map(|vi| inv.vms.get(*vi))
+            .filter_map(|vi| placed_vms.get(*vi))
             .map(|vm| vm.label())
             .collect();
         doc_hosts.push(json!({
@@ -110,8 +113,7 @@ pub fn run(paths: &[PathBuf], format: ListFormat, args: &RuleArgs) -> ExitStatus
             "vms": placed,
         }));
     }
-    let doc_vms: Vec<Value> = inv
-        .vms
+    let doc_vms: Vec<Value> = placed_vms
         .iter()
         .map(|vm| {
             let placement = match &vm.placement {

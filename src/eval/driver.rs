@@ -98,12 +98,13 @@ fn check_vm_with<'a>(
 }
 
 /// Runs the cross-VM rules over every VM of the inventory, and the host
-/// rules. The findings come in runs, in order, one per piece of the work
-/// the pool split off, never copied into one list here: the caller appends
-/// them run by run, so a second copy of every finding is never alive
-/// beside the kept VMs.
+/// rules, part of the estate by part ([`Inventory::parts`]): a part's VMs
+/// are unpacked, checked one after the other (a host's list of VMs and
+/// their devices are built once for all of them) and let go, so only the
+/// parts being checked are ever unpacked. The findings come in runs, in
+/// order, one per piece of the work the pool split off, never copied into
+/// one list here: the caller appends them run by run.
 pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Vec<Diagnostic>> {
-    let ctx = FieldContext { inv };
     let gather = |mut run: Vec<Diagnostic>, found: Vec<Diagnostic>| {
         if run.is_empty() {
             return found;
@@ -112,64 +113,60 @@ pub fn evaluate(inv: &Inventory, plan: &Plan<'_>) -> Vec<Vec<Diagnostic>> {
         run
     };
     let mut out: Vec<Vec<Diagnostic>> = Vec::new();
-    if !plan.cross_vm.is_empty() {
-        // host by host: a cross-VM rule reads every other VM of the subject's
-        // host, so the VMs of one host are checked one after the other, while
-        // those records are still in the cache (the findings are sorted later)
-        let mut order: Vec<usize> = (0..inv.vms.len()).collect();
-        order.sort_by_key(|vi| {
-            inv.vm_hosts
-                .get(*vi)
-                .and_then(|h| h.first().copied())
-                .unwrap_or(usize::MAX)
-        });
-        // each thread keeps its scratch from VM to VM: the host's list of
-        // VMs and their devices are built once for all the VMs of the host
-        out.par_extend(
-            order
-                .into_par_iter()
-                .map_init(Scratch::default, |scratch, vi| match inv.vms.get(vi) {
-                    Some(_) if inv.context.get(vi).copied().unwrap_or(false) => Vec::new(),
-                    Some(vm) => check_vm_with(
-                        &ctx,
-                        vi,
-                        vm,
-                        inv.vm_hosts.get(vi).map_or(&[][..], Vec::as_slice),
-                        &plan.cross_vm,
-                        scratch,
-                    ),
-                    None => Vec::new(),
-                })
-                .fold(Vec::new, gather),
-        );
+    if plan.cross_vm.is_empty() && plan.per_host.is_empty() {
+        return out;
     }
-    if !plan.per_host.is_empty() {
-        out.par_extend(
-            (0..inv.hosts.len())
-                .into_par_iter()
-                .map(|hi| {
-                    let mut found = Vec::new();
-                    if let Some(h) = inv.hosts.get(hi) {
-                        let subject = Val::new(Value::Record(Record::Host(hi, h)), Some(h.span));
-                        let mut scratch = Scratch::default();
-                        for c in &plan.per_host {
-                            run(
-                                c,
-                                subject.clone(),
-                                subject.clone(),
-                                &ctx,
-                                &mut scratch,
-                                &mut found,
-                            );
-                        }
-                    }
-                    found
-                })
-                .fold(Vec::new, gather),
-        );
-    }
+    out.par_extend(
+        inv.parts()
+            .into_par_iter()
+            .map(|(vms, hosts)| check_part(inv, plan, &vms, &hosts))
+            .fold(Vec::new, gather),
+    );
     out.retain(|run| !run.is_empty());
     out
+}
+
+/// The cross-VM rules on the VMs of one part, and the host rules on its
+/// hosts.
+fn check_part(inv: &Inventory, plan: &Plan<'_>, vis: &[usize], hosts: &[usize]) -> Vec<Diagnostic> {
+    let vms: Vec<(usize, Vm)> = vis
+        .iter()
+        .filter_map(|&vi| Some((vi, inv.vms.get(vi)?)))
+        .collect();
+    let ctx = FieldContext { inv, vms: &vms };
+    let mut scratch = Scratch::default();
+    let mut found = Vec::new();
+    if !plan.cross_vm.is_empty() {
+        for (vi, vm) in &vms {
+            if inv.context.get(*vi).copied().unwrap_or(false) {
+                continue;
+            }
+            let candidates = inv.vm_hosts.get(*vi).map_or(&[][..], Vec::as_slice);
+            found.extend(check_vm_with(
+                &ctx,
+                *vi,
+                vm,
+                candidates,
+                &plan.cross_vm,
+                &mut scratch,
+            ));
+        }
+    }
+    for &hi in hosts {
+        let Some(h) = inv.hosts.get(hi) else { continue };
+        let subject = Val::new(Value::Record(Record::Host(hi, h)), Some(h.span));
+        for c in &plan.per_host {
+            run(
+                c,
+                subject.clone(),
+                subject.clone(),
+                &ctx,
+                &mut scratch,
+                &mut found,
+            );
+        }
+    }
+    found
 }
 
 /// The findings of a VM checked against each candidate host of a cluster

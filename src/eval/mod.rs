@@ -463,7 +463,7 @@ pub fn summary(c: &CompiledRule) -> String {
 /// filled in: what it says outside any finding.
 pub fn describe(c: &CompiledRule, t: &Template) -> String {
     let inv = crate::model::inventory::Inventory::default();
-    let ctx = FieldContext { inv: &inv };
+    let ctx = FieldContext::new(&inv);
     let mut env: Vec<Val<'_>> = vec![Val::null(); c.rule.info.slots.max(2)];
     for (slot, v) in &c.params {
         if let Some(s) = env.get_mut(*slot) {

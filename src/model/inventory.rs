@@ -2,6 +2,7 @@
 //! and each VM's candidate hosts; with the VMs added, the VMs placed on
 //! each host (for cross-VM rules).
 
+use super::packed::Packed;
 use super::{Host, Pick, Placement, Selector, Vm};
 use crate::diagnostic::{Diagnostic, Severity, codes};
 use crate::source::Span;
@@ -13,8 +14,9 @@ pub struct Inventory {
     pub hosts: Vec<Host>,
     by_name: HashMap<String, usize>,
     clusters: HashMap<String, Vec<usize>>,
-    /// Boxed: moved in from the loading threads without copying.
-    pub vms: Vec<Box<Vm>>,
+    /// Packed, with only the fields cross-VM rules read: the cross-VM
+    /// pass unpacks them part by part ([`Inventory::parts`]).
+    pub vms: Packed,
     /// Candidate hosts of each VM: one for `host:`, every host of the
     /// cluster for `cluster:`, none when unplaced or unknown.
     pub vm_hosts: Vec<Vec<usize>>,
@@ -236,24 +238,118 @@ impl Inventory {
         }
     }
 
-    pub fn reserve_vms(&mut self, n: usize) {
-        self.vms.reserve_exact(n);
-        self.vm_hosts.reserve_exact(n);
-        self.context.reserve_exact(n);
-    }
-
     /// Adds a VM with its candidate hosts; placed by name, it joins
     /// `host.vms`. A context VM is seen by cross-VM rules, not checked.
-    pub fn add_vm(&mut self, vm: Box<Vm>, candidates: Vec<usize>, context: bool) {
-        let vi = self.vms.len();
-        if let (Placement::Host(_), [h]) = (&vm.placement, candidates.as_slice())
-            && let Some(list) = self.host_vms.get_mut(*h)
-        {
-            list.push(vi);
+    pub fn add_vm(&mut self, vm: &Vm, candidates: Vec<usize>, context: bool) {
+        let mut kept = Kept::default();
+        kept.push(vm, candidates, context);
+        self.add_vms(kept);
+    }
+
+    /// Adds the VMs kept as they loaded, in their order.
+    pub fn add_vms(&mut self, kept: Kept) {
+        self.vm_hosts.reserve_exact(kept.meta.len());
+        self.context.reserve_exact(kept.meta.len());
+        for (candidates, by_name, context) in kept.meta {
+            let vi = self.vm_hosts.len();
+            if let (true, [h]) = (by_name, candidates.as_slice())
+                && let Some(list) = self.host_vms.get_mut(*h)
+            {
+                list.push(vi);
+            }
+            self.vm_hosts.push(candidates);
+            self.context.push(context);
         }
+        self.vms.append(kept.vms);
+        self.vms.shrink_to_fit();
+    }
+
+    /// The VMs in parts that cross-VM rules check apart: the VMs whose
+    /// candidate hosts are linked (one host, or the hosts a VM placed on a
+    /// cluster may run on) form one part, since a VM reads the VMs of each
+    /// of its candidate hosts; a VM with no host is a part of its own.
+    /// Each part lists its VMs in order, and its hosts.
+    pub fn parts(&self) -> Vec<(Vec<usize>, Vec<usize>)> {
+        // the hosts linked by a VM share a root
+        let mut root: Vec<usize> = (0..self.hosts.len()).collect();
+        fn find(root: &mut [usize], mut h: usize) -> usize {
+            while let Some(&up) = root.get(h).filter(|&&up| up != h) {
+                let above = root.get(up).copied().unwrap_or(up);
+                if let Some(r) = root.get_mut(h) {
+                    *r = above;
+                }
+                h = up;
+            }
+            h
+        }
+        for hosts in &self.vm_hosts {
+            if let Some((&first, rest)) = hosts.split_first() {
+                for &h in rest {
+                    let (a, b) = (find(&mut root, first), find(&mut root, h));
+                    if let Some(r) = root.get_mut(b.max(a)) {
+                        *r = a.min(b);
+                    }
+                }
+            }
+        }
+        let mut part_of: Vec<Option<usize>> = vec![None; self.hosts.len()];
+        let mut parts: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+        for h in 0..self.hosts.len() {
+            let r = find(&mut root, h);
+            let p = match part_of.get(r).copied().flatten() {
+                Some(p) => p,
+                None => {
+                    parts.push((Vec::new(), Vec::new()));
+                    if let Some(slot) = part_of.get_mut(r) {
+                        *slot = Some(parts.len() - 1);
+                    }
+                    parts.len() - 1
+                }
+            };
+            if let Some(part) = parts.get_mut(p) {
+                part.1.push(h);
+            }
+        }
+        for (vi, hosts) in self.vm_hosts.iter().enumerate() {
+            let p = hosts
+                .first()
+                .and_then(|h| part_of.get(find(&mut root, *h)).copied().flatten());
+            match p.and_then(|p| parts.get_mut(p)) {
+                Some(part) => part.0.push(vi),
+                None => parts.push((vec![vi], Vec::new())),
+            }
+        }
+        parts
+    }
+}
+
+/// VMs kept for the cross-VM pass as they load, in the order they join
+/// the inventory: packed, each with its candidate hosts, whether it is
+/// placed by name on its one host, and whether it is only context.
+#[derive(Default)]
+pub struct Kept {
+    vms: Packed,
+    meta: Vec<(Vec<usize>, bool, bool)>,
+}
+
+impl Kept {
+    pub fn push(&mut self, vm: &Vm, candidates: Vec<usize>, context: bool) {
+        let by_name = matches!(vm.placement, Placement::Host(_));
         self.vms.push(vm);
-        self.vm_hosts.push(candidates);
-        self.context.push(context);
+        self.meta.push((candidates, by_name, context));
+    }
+
+    pub fn len(&self) -> usize {
+        self.meta.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.meta.is_empty()
+    }
+
+    pub fn append(&mut self, other: Kept) {
+        self.vms.append(other.vms);
+        self.meta.extend(other.meta);
     }
 }
 

@@ -11,6 +11,7 @@ pub mod iac;
 pub mod inventory;
 pub mod node;
 pub mod ovf;
+pub mod packed;
 pub mod packer;
 pub mod pci;
 pub mod terraform;
@@ -22,11 +23,12 @@ pub mod yaml;
 
 use crate::source::{FileId, Span};
 pub use pci::PciAddr;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 pub use version::Version;
 
 /// A value and the span of the text it came from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
@@ -38,7 +40,7 @@ impl<T> Spanned<T> {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Format {
     Vmx,
     Yaml,
@@ -85,7 +87,7 @@ impl Format {
 }
 
 /// Where a VM says it runs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub enum Placement {
     #[default]
     Unplaced,
@@ -95,7 +97,7 @@ pub enum Placement {
 
 /// One passthrough device of a VM (a `pciPassthruN` group whose `present`
 /// is true, or an item of a YAML `passthrough` list).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Device {
     /// The group's `present` line, or the YAML list item.
     pub span: Span,
@@ -115,7 +117,7 @@ pub struct Device {
 
 /// The parts of a device that only Dynamic DirectPath I/O, vGPU, SR-IOV or
 /// a Terraform device selector have.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeviceExtra {
     /// Dynamic DirectPath I/O: `vendorId:deviceId` the VM accepts.
     pub allowed_devices: Option<Spanned<String>>,
@@ -130,7 +132,7 @@ pub struct DeviceExtra {
 /// What Terraform's `data "vsphere_host_pci_device"` asks of the host's
 /// devices: every criterion given must hold (the provider matches
 /// `name_regex`, then `class_id`, then `vendor_id`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Selector {
     /// `data.vsphere_host_pci_device.gpu`, for messages.
     pub source: String,
@@ -143,7 +145,7 @@ pub struct Selector {
 }
 
 /// Which of the devices a selector matches the VM gets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pick {
     /// `.id`: the provider's first match.
     First,
@@ -229,13 +231,13 @@ impl Device {
 /// Keys and values are spans into the file's text, which is shared with the
 /// source map: only a value whose escapes were undone (or a YAML path) owns
 /// its text.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Raw {
     pub text: Arc<str>,
     pub entries: Vec<RawEntry>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RawEntry {
     pub key: Span,
     pub value: Span,
@@ -265,7 +267,7 @@ impl Raw {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Vm {
     pub file: FileId,
     /// The YAML document, or an empty span at the start of a `.vmx` file:
@@ -284,6 +286,7 @@ pub struct Vm {
     pub raw: Raw,
     /// Fields set to values not known statically (infrastructure code):
     /// their record, their name, and where they are set.
+    #[serde(with = "packed::unknown_fields")]
     pub unknown: Vec<(crate::schema::types::RecordType, &'static str, Span)>,
     /// Where a generated file declared the VM (a plan's resource address),
     /// said in its findings, which point into JSON without context.
@@ -293,7 +296,7 @@ pub struct Vm {
 /// The settings of a VM, apart from what names and places it and its
 /// devices: per-VM rules read them, and a VM kept for cross-VM rules that
 /// read none of them keeps none of them.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct VmSettings {
     pub hardware_version: Option<Spanned<i64>>,
     pub firmware: Option<Spanned<String>>,

@@ -15,6 +15,22 @@ mod vm;
 /// What a field accessor may consult beyond its record.
 pub struct FieldContext<'a> {
     pub inv: &'a Inventory,
+    /// The VMs of the part of the estate being checked, unpacked, by their
+    /// index in the inventory: what `host.vms` reads.
+    pub vms: &'a [(usize, crate::model::Vm)],
+}
+
+impl<'a> FieldContext<'a> {
+    /// The context of VMs checked as they load: no VM is unpacked.
+    pub fn new(inv: &'a Inventory) -> FieldContext<'a> {
+        FieldContext { inv, vms: &[] }
+    }
+
+    /// The VM of index `vi`, if it is one of those unpacked.
+    pub fn vm(&self, vi: usize) -> Option<&'a crate::model::Vm> {
+        let i = self.vms.binary_search_by_key(&vi, |(i, _)| *i).ok()?;
+        self.vms.get(i).map(|(_, vm)| vm)
+    }
 }
 
 pub type Getter = for<'a> fn(Record<'a>, &FieldContext<'a>) -> Val<'a>;

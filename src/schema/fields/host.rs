@@ -132,10 +132,8 @@ pub static FIELDS: &[FieldDef] = &[
                     .map(|vms| {
                         vms.iter()
                             .filter_map(|vi| {
-                                c.inv
-                                    .vms
-                                    .get(*vi)
-                                    .map(|vm| Val::new(Value::Record(Record::Vm(*vi, vm.as_ref())), Some(vm.span)))
+                                c.vm(*vi)
+                                    .map(|vm| Val::new(Value::Record(Record::Vm(*vi, vm)), Some(vm.span)))
                             })
                             .collect()
                     })

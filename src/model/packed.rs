@@ -1,0 +1,130 @@
+//! VMs kept for the cross-VM pass, as bytes.
+//!
+//! A VM checked as it loads is kept only when a rule reads `host.vms`, and
+//! then only with the fields those rules read ([`Vm::keep_only`]). Kept as
+//! a record it would still cost some 560 bytes and five allocations, left
+//! among the pages loading frees; packed (postcard: integers as varints,
+//! strings as their bytes) it costs about a hundred bytes in one buffer.
+//! The cross-VM pass unpacks the VMs of one part of the estate at a time
+//! and lets them go once that part is checked.
+
+use super::Vm;
+
+/// VMs packed one after another.
+#[derive(Default)]
+pub struct Packed {
+    bytes: Vec<u8>,
+    /// Where each VM ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Packed {
+    /// Packs a VM after the others. Every field of the model has bytes (no
+    /// map, no sequence of unknown length), so packing does not fail; were
+    /// it to, the VM would read back as `None`, never as another VM.
+    pub fn push(&mut self, vm: &Vm) {
+        match postcard::to_allocvec(vm) {
+            Ok(b) => self.bytes.extend_from_slice(&b),
+            Err(_) => debug_assert!(false, "a VM of the model has no bytes"),
+        }
+        self.ends.push(self.bytes.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`th VM, unpacked.
+    pub fn get(&self, i: usize) -> Option<Vm> {
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(p) => *self.ends.get(p)?,
+            None => 0,
+        };
+        postcard::from_bytes(self.bytes.get(start..end)?).ok()
+    }
+
+    /// Moves the VMs of `other` after these.
+    pub fn append(&mut self, other: Packed) {
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
+    /// Gives back the room the buffers grew into beyond what they hold.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+}
+
+/// `Vm::unknown` names fields by the schema's static names: packed as
+/// text, unpacked as the schema's name again (a name the schema does not
+/// have is one no rule can ask about, so it is not kept).
+pub mod unknown_fields {
+    use crate::schema::types::RecordType;
+    use crate::source::Span;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    type Entry = (RecordType, &'static str, Span);
+
+    pub fn serialize<S: Serializer>(v: &[Entry], s: S) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Entry>, D::Error> {
+        let read: Vec<(RecordType, String, Span)> = Vec::deserialize(d)?;
+        Ok(read
+            .into_iter()
+            .filter_map(|(on, name, at)| {
+                crate::schema::fields::names(on)
+                    .find(|n| *n == name)
+                    .map(|n| (on, n, at))
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Packed;
+    use crate::config::Config;
+    use crate::source::SourceMap;
+    use std::path::PathBuf;
+
+    /// Every VM the loaders make of the project's fixtures (every format,
+    /// with settings, raw keys, unknown values, selectors and addresses)
+    /// unpacks as it was packed, field for field.
+    #[test]
+    fn a_vm_unpacks_as_it_was_packed() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let cfg = Config::default_in(root.clone());
+        let found = crate::discover::discover(&[root], &cfg.exclude, &cfg.dir, false).files;
+        let sources = SourceMap::default();
+        let mut packed = Packed::default();
+        let mut want = Vec::new();
+        for (path, d) in &found {
+            for mut vm in crate::load::load_path(&sources, path, *d, &cfg).vms {
+                if want.len() % 2 == 1 {
+                    // kept VMs are packed with only what cross-VM rules read
+                    vm.keep_only(&|f| f == "passthrough" || f == "name");
+                }
+                packed.push(&vm);
+                want.push(format!("{vm:?}"));
+            }
+        }
+        assert!(want.len() > 100, "the fixtures hold {} VMs", want.len());
+        let mut other = Packed::default();
+        other.append(packed);
+        assert_eq!(other.len(), want.len());
+        for (i, w) in want.iter().enumerate() {
+            let got = other.get(i).map(|vm| format!("{vm:?}"));
+            assert_eq!(got.as_deref(), Some(w.as_str()), "VM {i}");
+        }
+        assert!(other.get(want.len()).is_none());
+    }
+}
