@@ -263,7 +263,14 @@ pub fn run(
                 sources.release(*id, shown);
             }
             acc.owners.extend(owner);
-            acc.diags.append(&mut l.diags);
+            if !l.diags.is_empty() {
+                if acc.diags.is_empty() {
+                    acc.diags.push(Vec::new());
+                }
+                if let Some(run) = acc.diags.last_mut() {
+                    run.append(&mut l.diags);
+                }
+            }
             acc.sups
                 .extend(l.suppressions.into_iter().filter(|(_, s)| !s.is_empty()));
             acc.unknowns.append(&mut l.unknowns);
@@ -303,8 +310,6 @@ pub fn run(
     } = streamed;
     checked.files += files;
     owners.extend(streamed_owners);
-    diags.reserve_exact(streamed_diags.len());
-    diags.extend(streamed_diags);
     sups.extend(streamed_sups);
     unknowns.extend(streamed_unknowns);
     hostless.extend(streamed_no_host);
@@ -315,16 +320,19 @@ pub fn run(
     // findings hold spans, not VMs: the kept VMs go before the findings are
     // filtered and sorted, so the two never peak together
     drop(inv);
-    // room for exactly these, not twice the lot as growing would make; each
-    // run is let go once appended
-    diags.reserve_exact(runs.iter().map(Vec::len).sum());
-    for mut found in runs {
+    // every finding, in runs (the loading threads', the cross-VM pass's):
+    // filtered run by run, then put together once
+    let cross = runs.into_iter().map(|mut found| {
         // a host in a context file is not reported on either
         if !context.is_empty() {
             found.retain(|d| !context.contains(&sources.path(d.primary.span.file)));
         }
-        diags.append(&mut found);
-    }
+        found
+    });
+    let mut runs: Vec<Vec<Diagnostic>> = std::iter::once(diags)
+        .chain(streamed_diags)
+        .chain(cross)
+        .collect();
 
     // 4. suppressions, knowing which rules ran over everything they need
     let scope = Scope {
@@ -334,23 +342,31 @@ pub fn run(
         partial,
         hostless: &hostless,
     };
-    let mut diags = crate::suppress::apply(diags, sups, sources, known, &|file, code| {
+    crate::suppress::apply(&mut runs, sups, sources, known, &|file, code| {
         scope.ran_fully(file, code)
     });
     let per_file = !cfg.per_file_ignores.is_empty();
-    diags.retain(|d| {
-        settings.enabled(&d.code)
-            && !(per_file && cfg.ignored_in(&sources.path(d.primary.span.file), &d.code))
-    });
-    if let Some(s) = shard {
-        // every finding is in exactly one part: the part of its file
-        diags.retain(|d| {
-            let file = d.primary.span.file;
-            match owners.get(&file) {
-                Some(u) => s.owns(u),
-                None => s.owns(&format!("file:{}", sources.name(file))),
-            }
+    for run in &mut runs {
+        run.retain(|d| {
+            settings.enabled(&d.code)
+                && !(per_file && cfg.ignored_in(&sources.path(d.primary.span.file), &d.code))
         });
+        if let Some(s) = shard {
+            // every finding is in exactly one part: the part of its file
+            run.retain(|d| {
+                let file = d.primary.span.file;
+                match owners.get(&file) {
+                    Some(u) => s.owns(u),
+                    None => s.owns(&format!("file:{}", sources.name(file))),
+                }
+            });
+        }
+    }
+    // room for exactly these, not twice the lot as growing would make; each
+    // run is let go once appended
+    let mut diags = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for mut run in runs {
+        diags.append(&mut run);
     }
     crate::ruleset::regrade(&mut diags, cfg);
     diagnostic::sort(&mut diags, sources);
@@ -380,7 +396,8 @@ pub fn run(
 /// What the loading threads leave, gathered in file order.
 #[derive(Default)]
 struct Streamed {
-    diags: Vec<Diagnostic>,
+    /// In runs, one per loading thread's share: joined without copying.
+    diags: Vec<Vec<Diagnostic>>,
     sups: Vec<(FileId, Vec<crate::directives::Suppression>)>,
     unknowns: Vec<(Span, String)>,
     kept: Kept,
@@ -391,7 +408,7 @@ struct Streamed {
 
 impl Streamed {
     fn join(mut self, mut other: Streamed) -> Streamed {
-        self.diags.append(&mut other.diags);
+        self.diags.extend(other.diags);
         self.sups.append(&mut other.sups);
         self.unknowns.append(&mut other.unknowns);
         self.kept.append(other.kept);

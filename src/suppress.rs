@@ -13,30 +13,34 @@ use std::collections::HashMap;
 /// rule has (VL007, from `known`), and the suppressions that covered
 /// nothing although every code they name `ran_fully` there (VL006).
 pub fn apply(
-    mut kept: Vec<Diagnostic>,
+    runs: &mut Vec<Vec<Diagnostic>>,
     mut sups: HashMap<FileId, Vec<Suppression>>,
     sources: &SourceMap,
     known: &[&str],
     ran_fully: &dyn Fn(FileId, &str) -> bool,
-) -> Vec<Diagnostic> {
-    // in place: the findings are the largest thing a run holds
-    kept.retain(|d| {
-        let file = d.primary.span.file;
-        let Some(list) = sups.get_mut(&file).filter(|l| !l.is_empty()) else {
-            return true;
-        };
-        let (line, _) = sources.line_col(file, d.primary.span.start as usize);
-        let hit = list
-            .iter_mut()
-            .find(|s| s.line == line && s.codes.iter().any(|c| d.code.starts_with(c.as_str())));
-        match hit {
-            Some(s) => {
-                s.used = true;
-                false
+) {
+    // in place, run by run: the findings are the largest thing a run holds,
+    // and they are put together once, after this
+    let mut kept: Vec<Diagnostic> = Vec::new();
+    for run in runs.iter_mut() {
+        run.retain(|d| {
+            let file = d.primary.span.file;
+            let Some(list) = sups.get_mut(&file).filter(|l| !l.is_empty()) else {
+                return true;
+            };
+            let (line, _) = sources.line_col(file, d.primary.span.start as usize);
+            let hit = list
+                .iter_mut()
+                .find(|s| s.line == line && s.codes.iter().any(|c| d.code.starts_with(c.as_str())));
+            match hit {
+                Some(s) => {
+                    s.used = true;
+                    false
+                }
+                None => true,
             }
-            None => true,
-        }
-    });
+        });
+    }
     for s in sups.values().flatten() {
         for c in s
             .codes
@@ -79,5 +83,7 @@ pub fn apply(
                 .with_key(what),
         );
     }
-    kept
+    if !kept.is_empty() {
+        runs.push(kept);
+    }
 }

@@ -248,9 +248,10 @@ impl Inventory {
 
     /// Adds the VMs kept as they loaded, in their order.
     pub fn add_vms(&mut self, kept: Kept) {
-        self.vm_hosts.reserve_exact(kept.meta.len());
-        self.context.reserve_exact(kept.meta.len());
-        for (candidates, by_name, context) in kept.meta {
+        let n = kept.len();
+        self.vm_hosts.reserve_exact(n);
+        self.context.reserve_exact(n);
+        for (candidates, by_name, context) in kept.meta.into_iter().flatten() {
             let vi = self.vm_hosts.len();
             if let (true, [h]) = (by_name, candidates.as_slice())
                 && let Some(list) = self.host_vms.get_mut(*h)
@@ -325,26 +326,32 @@ impl Inventory {
 
 /// VMs kept for the cross-VM pass as they load, in the order they join
 /// the inventory: packed, each with its candidate hosts, whether it is
-/// placed by name on its one host, and whether it is only context.
+/// placed by name on its one host, and whether it is only context. Kept
+/// in pieces, one per loading thread's share, joined without copying.
 #[derive(Default)]
 pub struct Kept {
     vms: Packed,
-    meta: Vec<(Vec<usize>, bool, bool)>,
+    meta: Vec<Vec<(Vec<usize>, bool, bool)>>,
 }
 
 impl Kept {
     pub fn push(&mut self, vm: &Vm, candidates: Vec<usize>, context: bool) {
         let by_name = matches!(vm.placement, Placement::Host(_));
         self.vms.push(vm);
-        self.meta.push((candidates, by_name, context));
+        if self.meta.is_empty() {
+            self.meta.push(Vec::new());
+        }
+        if let Some(m) = self.meta.last_mut() {
+            m.push((candidates, by_name, context));
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.meta.len()
+        self.meta.iter().map(Vec::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.meta.is_empty()
+        self.meta.iter().all(Vec::is_empty)
     }
 
     pub fn append(&mut self, other: Kept) {

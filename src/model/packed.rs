@@ -10,12 +10,14 @@
 
 use super::Vm;
 
-/// VMs packed one after another.
+/// VMs packed one after another, in blocks: a block is filled by one
+/// loading thread and moved whole when the threads' results are joined,
+/// never copied into a bigger one.
 #[derive(Default)]
 pub struct Packed {
-    bytes: Vec<u8>,
-    /// Where each VM ends in `bytes`.
-    ends: Vec<usize>,
+    blocks: Vec<Vec<u8>>,
+    /// Where each VM is: its block, and where it ends in it.
+    ends: Vec<(u32, u32)>,
 }
 
 impl Packed {
@@ -23,11 +25,24 @@ impl Packed {
     /// map, no sequence of unknown length), so packing does not fail; were
     /// it to, the VM would read back as `None`, never as another VM.
     pub fn push(&mut self, vm: &Vm) {
-        match postcard::to_allocvec(vm) {
-            Ok(b) => self.bytes.extend_from_slice(&b),
-            Err(_) => debug_assert!(false, "a VM of the model has no bytes"),
+        let bytes = match postcard::to_allocvec(vm) {
+            Ok(b) => b,
+            Err(_) => {
+                debug_assert!(false, "a VM of the model has no bytes");
+                Vec::new()
+            }
+        };
+        let fits = |b: &Vec<u8>| u32::try_from(b.len() + bytes.len()).is_ok();
+        if !self.blocks.last().is_some_and(fits) {
+            self.blocks.push(Vec::new());
         }
-        self.ends.push(self.bytes.len());
+        let block = self.blocks.len() - 1;
+        if let Some(b) = self.blocks.last_mut() {
+            b.extend_from_slice(&bytes);
+            let end = u32::try_from(b.len()).unwrap_or(u32::MAX);
+            self.ends
+                .push((u32::try_from(block).unwrap_or(u32::MAX), end));
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -40,24 +55,34 @@ impl Packed {
 
     /// The `i`th VM, unpacked.
     pub fn get(&self, i: usize) -> Option<Vm> {
-        let end = *self.ends.get(i)?;
-        let start = match i.checked_sub(1) {
-            Some(p) => *self.ends.get(p)?,
-            None => 0,
+        let (block, end) = *self.ends.get(i)?;
+        let start = match i.checked_sub(1).and_then(|p| self.ends.get(p)) {
+            Some((b, e)) if *b == block => *e,
+            _ => 0,
         };
-        postcard::from_bytes(self.bytes.get(start..end)?).ok()
+        let bytes = self.blocks.get(block as usize)?;
+        postcard::from_bytes(bytes.get(start as usize..end as usize)?).ok()
     }
 
-    /// Moves the VMs of `other` after these.
+    /// Moves the VMs of `other` after these: its blocks move whole.
     pub fn append(&mut self, other: Packed) {
-        let base = self.bytes.len();
-        self.bytes.extend_from_slice(&other.bytes);
-        self.ends.extend(other.ends.iter().map(|e| e + base));
+        let base = u32::try_from(self.blocks.len()).unwrap_or(u32::MAX);
+        self.blocks.extend(other.blocks);
+        self.ends.extend(
+            other
+                .ends
+                .into_iter()
+                .map(|(b, e)| (b.saturating_add(base), e)),
+        );
     }
 
-    /// Gives back the room the buffers grew into beyond what they hold.
+    /// Gives back the room the blocks grew into beyond what they hold, a
+    /// block at a time.
     pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
+        for b in &mut self.blocks {
+            b.shrink_to_fit();
+        }
+        self.blocks.shrink_to_fit();
         self.ends.shrink_to_fit();
     }
 }
