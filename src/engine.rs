@@ -117,10 +117,12 @@ pub fn run(
         .par_iter()
         .map(|(p, d, ctx)| {
             let mut l = load::load_path(sources, p, *d, cfg);
-            if !host_raw {
-                for h in &mut l.hosts {
+            for h in &mut l.hosts {
+                if !host_raw {
                     h.raw = crate::model::Raw::default();
                 }
+                // hosts stay for the whole run: in room for their devices only
+                h.pci.shrink_to_fit();
             }
             progress.tick();
             (p.clone(), *ctx, l)
@@ -229,10 +231,13 @@ pub fn run(
     let offset = early_vms.len();
     // each thread gathers what its files leave into one set of results,
     // in file order: nothing is kept per file that has nothing to say
+    // the files' paths are let go as they are loaded: the source map has
+    // its own
     let streamed = vm_files
-        .par_iter()
+        .into_par_iter()
         .enumerate()
         .fold(Streamed::default, |mut acc, (i, (p, d, ctx))| {
+            let (p, d, ctx) = (p.as_path(), &d, &ctx);
             let mut l = load::load_path(sources, p, *d, cfg);
             let owner = match (shard, l.vms.first()) {
                 (Some(_), Some(vm)) => Some((vm.file, unit(&inv, p, vm))),
@@ -278,7 +283,6 @@ pub fn run(
             acc
         })
         .reduce(Streamed::default, Streamed::join);
-    drop(vm_files);
     let mut kept = Kept::default();
     let mut no_host = Vec::new();
     for (i, (path, ctx, vm)) in early_vms.into_iter().enumerate() {
