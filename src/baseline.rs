@@ -59,7 +59,7 @@ pub fn build(diags: &[Diagnostic], sources: &SourceMap) -> Baseline {
             path: sources.get(d.primary.span.file).name(),
             code: d.code.to_string(),
             fingerprint: fingerprint(d, sources),
-            message: d.message.clone(),
+            message: d.message.to_string(),
         })
         .collect();
     Baseline {

@@ -46,14 +46,15 @@ impl fmt::Display for Severity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
     pub span: Span,
-    pub message: String,
+    /// Boxed, not a `String`: a finding's labels are kept until the output.
+    pub message: Box<str>,
 }
 
 impl Label {
     pub fn new(span: Span, message: impl Into<String>) -> Label {
         Label {
             span,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
         }
     }
 }
@@ -132,9 +133,11 @@ pub struct Diagnostic {
     /// rule's).
     pub code: Arc<str>,
     pub severity: Severity,
-    pub message: String,
+    /// The texts are boxed, not `String`s or a `Vec`, and so are the labels:
+    /// a finding is kept until the output, and a large run holds 100,000s.
+    pub message: Box<str>,
     pub primary: Label,
-    pub related: Vec<Label>,
+    pub related: Box<[Label]>,
     /// Its help and link: shared with the rule (and every other finding of
     /// it), unless their texts read the finding.
     pub links: Option<Arc<Links>>,
@@ -143,7 +146,7 @@ pub struct Diagnostic {
     pub meta: Option<Arc<RuleMeta>>,
     /// What identifies this finding across edits that move lines: the key
     /// path and value the finding is about (used by baselines).
-    pub key: String,
+    pub key: Box<str>,
     /// What a rule finding is about within its VM: the items its `for`
     /// clauses stood on (a hash of their spans). A VM checked against each
     /// host of a cluster has a finding when every host has one for the
@@ -171,24 +174,26 @@ impl Diagnostic {
         Diagnostic {
             code: code.into(),
             severity,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             primary: Label::new(span, ""),
-            related: Vec::new(),
+            related: Box::default(),
             links: None,
             meta: None,
-            key: String::new(),
+            key: Box::default(),
             subject: 0,
             fix: None,
         }
     }
 
     pub fn with_label(mut self, message: impl Into<String>) -> Diagnostic {
-        self.primary.message = message.into();
+        self.primary.message = message.into().into_boxed_str();
         self
     }
 
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.related.push(Label::new(span, message));
+        let mut related = std::mem::take(&mut self.related).into_vec();
+        related.push(Label::new(span, message));
+        self.related = related.into_boxed_slice();
         self
     }
 
@@ -199,7 +204,7 @@ impl Diagnostic {
     }
 
     pub fn with_key(mut self, key: impl Into<String>) -> Diagnostic {
-        self.key = key.into();
+        self.key = key.into().into_boxed_str();
         self
     }
 
@@ -445,7 +450,7 @@ fn permute<T>(items: &mut [T], order: &mut [usize]) {
 
 fn compare_related(a: &[Label], b: &[Label]) -> Ordering {
     fn key(l: &Label) -> (Span, &str) {
-        (l.span, l.message.as_str())
+        (l.span, &*l.message)
     }
     a.iter().map(key).cmp(b.iter().map(key))
 }

@@ -219,7 +219,7 @@ pub fn run(
             found.extend(driver::check_vm(&ctx, vi, &vm, &candidates, &plan.per_vm));
             if let Some(address) = &vm.address {
                 for d in found.iter_mut().skip(from) {
-                    d.message.push_str(&format!(" (`{address}`)"));
+                    d.message = format!("{} (`{address}`)", d.message).into();
                 }
             }
         }
@@ -229,10 +229,9 @@ pub fn run(
         }
     };
     let offset = early_vms.len();
-    // each thread gathers what its files leave into one set of results,
-    // in file order: nothing is kept per file that has nothing to say
-    // the files' paths are let go as they are loaded: the source map has
-    // its own
+    // each thread gathers what its files leave into one set of results, in
+    // file order (nothing is kept of a file with nothing to say; its path
+    // goes once it is loaded, the source map has its own)
     let streamed = vm_files
         .into_par_iter()
         .enumerate()
@@ -366,8 +365,7 @@ pub fn run(
             });
         }
     }
-    // room for exactly these, not twice the lot as growing would make; each
-    // run is let go once appended
+    // room for exactly these, each run let go once appended
     let mut diags = Vec::with_capacity(runs.iter().map(Vec::len).sum());
     for mut run in runs {
         diags.append(&mut run);

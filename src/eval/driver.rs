@@ -209,7 +209,8 @@ fn on_every_host(
                 "{} (on all {} candidate hosts: {named})",
                 d.message,
                 names.len()
-            );
+            )
+            .into();
             d
         })
         .collect()

@@ -237,10 +237,10 @@ impl<'a> Eval<'_, 'a> {
         };
         let mut d = Diagnostic::new(Arc::clone(&c.code), c.severity, span, message);
         if at.missing {
-            d.primary.message = "missing".to_string();
+            d.primary.message = "missing".into();
         }
         // kept until the output, one per finding: room for these labels only
-        d.related.reserve_exact(c.rule.related.len());
+        let mut related = Vec::with_capacity(c.rule.related.len());
         for (e, t) in &c.rule.related {
             let v = self.eval(e);
             if let Some(s) = v.span {
@@ -248,9 +248,10 @@ impl<'a> Eval<'_, 'a> {
                 if v.missing {
                     m.push_str(" (missing)");
                 }
-                d.related.push(Label::new(s, m));
+                related.push(Label::new(s, m));
             }
         }
+        d.related = related.into_boxed_slice();
         // a text without holes is shared by every finding of the rule
         fn own(t: &Option<crate::ir::Template>) -> Option<&crate::ir::Template> {
             t.as_ref().filter(|t| !t.is_plain())

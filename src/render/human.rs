@@ -95,7 +95,7 @@ impl Report {
                 let other = sources.get(l.span.file);
                 related.push(Report {
                     code: String::new(),
-                    message: l.message.clone(),
+                    message: l.message.to_string(),
                     severity: miette::Severity::Advice,
                     help: None,
                     url: None,
@@ -107,7 +107,7 @@ impl Report {
         }
         Report {
             code: d.code.to_string(),
-            message: d.message.clone(),
+            message: d.message.to_string(),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,

@@ -68,7 +68,7 @@ pub fn write(
             let (name, summary) = match (&d.meta, crate::diagnostic::codes::engine(&d.code)) {
                 (Some(m), _) => (m.name.as_str(), m.summary.as_str()),
                 (None, Some(e)) => (e.name, e.summary),
-                (None, None) => (&*d.code, d.message.as_str()),
+                (None, None) => (&*d.code, &*d.message),
             };
             let mut r = json!({
                 "id": &*d.code,
@@ -91,7 +91,7 @@ pub fn write(
     let results = diags
         .iter()
         .map(|d| {
-            let mut msg = d.message.clone();
+            let mut msg = d.message.to_string();
             if !d.primary.message.is_empty() {
                 msg.push_str(&format!(" ({})", d.primary.message));
             }
@@ -104,7 +104,7 @@ pub fn write(
                 "relatedLocations": d.related.iter().enumerate().map(|(i, l)| {
                     let mut loc = location(sources, l);
                     set(&mut loc, "id", json!(i + 1));
-                    set(&mut loc, "message", json!({ "text": if l.message.is_empty() { "related" } else { l.message.as_str() } }));
+                    set(&mut loc, "message", json!({ "text": if l.message.is_empty() { "related" } else { &*l.message } }));
                     loc
                 }).collect::<Vec<_>>(),
                 "partialFingerprints": { "vmlint/v1": fingerprint(d, sources) },

@@ -82,7 +82,7 @@ fn a_user_rule_may_not_take_a_code_of_the_pack() {
     };
     assert_eq!(diags.len(), 1, "{diags:#?}");
     let d = diags.first().expect("one");
-    assert_eq!(d.message, "rule code `PT001` is defined twice");
+    assert_eq!(&*d.message, "rule code `PT001` is defined twice");
     assert_eq!(d.related.first().map(|r| r.span.file), Some(FileId(0)));
 }
 

@@ -52,7 +52,7 @@ fn each_broken_rule_is_reported_and_the_others_still_parse() {
 fn text_outside_a_rule_is_an_error() {
     let (_, diags) = parse("rules A001 x { on vm assert true }\n");
     assert_eq!(diags.len(), 1);
-    assert_eq!(diags[0].message, "expected `rule`");
+    assert_eq!(&*diags[0].message, "expected `rule`");
 }
 
 #[test]
@@ -167,7 +167,7 @@ rule A001 y {
 }
 "#;
     let diags = checked(text);
-    let msgs: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    let msgs: Vec<&str> = diags.iter().map(|d| &*d.message).collect();
     let has = |s: &str| msgs.iter().any(|m| m.contains(s));
     assert!(
         has("has no field `adress`; did you mean `address`?"),

@@ -77,7 +77,7 @@ fn unknown_keys_are_vl002_with_a_suggestion() {
 #[test]
 fn wrong_types_are_vl002_and_yes_is_not_a_boolean() {
     let (vm, diags) = vm("kind: vm\nmemory_mb: lots\nfault_tolerance: yes\nfirmware: uefi\n");
-    let msgs: Vec<_> = diags.iter().map(|d| d.message.as_str()).collect();
+    let msgs: Vec<_> = diags.iter().map(|d| &*d.message).collect();
     assert_eq!(diags.len(), 3, "{msgs:?}");
     assert!(msgs[2].contains("did you mean `efi`"), "{msgs:?}");
     assert!(vm.settings().memory_mb.is_none());
