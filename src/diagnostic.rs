@@ -6,7 +6,6 @@
 
 use crate::source::{FileId, SourceMap, Span};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -46,16 +45,18 @@ impl fmt::Display for Severity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
     pub span: Span,
-    /// Boxed, not a `String`: a finding's labels are kept until the output.
-    pub message: Box<str>,
+    /// Not a `String`: a finding's labels are kept until the output, and a
+    /// rule's label without holes is one text shared by all its findings.
+    pub message: Arc<str>,
 }
 
 impl Label {
     pub fn new(span: Span, message: impl Into<String>) -> Label {
-        Label {
-            span,
-            message: message.into().into_boxed_str(),
-        }
+        Label::shared(span, Arc::from(message.into()))
+    }
+
+    pub fn shared(span: Span, message: Arc<str>) -> Label {
+        Label { span, message }
     }
 }
 
@@ -186,7 +187,7 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, message: impl Into<String>) -> Diagnostic {
-        self.primary.message = message.into().into_boxed_str();
+        self.primary.message = Arc::from(message.into());
         self
     }
 
@@ -403,16 +404,7 @@ pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
     let mut files: Vec<FileId> = diags.iter().map(|d| d.primary.span.file).collect();
     files.sort_unstable();
     files.dedup();
-    let mut named: Vec<(String, FileId)> = files.iter().map(|f| (sources.name(*f), *f)).collect();
-    named.sort();
-    let mut rank: HashMap<FileId, u32> = HashMap::with_capacity(named.len());
-    let mut r = 0u32;
-    for (i, (name, file)) in named.iter().enumerate() {
-        if i > 0 && named.get(i - 1).is_some_and(|(before, _)| before != name) {
-            r += 1;
-        }
-        rank.insert(*file, r);
-    }
+    let rank = sources.rank_by_name(&files);
     let rank_of = |d: &Diagnostic| rank.get(&d.primary.span.file).copied().unwrap_or(0);
     let keys: Vec<u32> = diags.iter().map(rank_of).collect();
     // the positions are sorted, not the findings: a finding is moved once

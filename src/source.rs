@@ -129,14 +129,18 @@ impl SourceFile {
     }
 
     pub fn name(&self) -> String {
+        self.shown().to_string()
+    }
+
+    /// Its name in output, borrowed.
+    fn shown(&self) -> &str {
         match &self.display {
             Name::Tail(at) => self
                 .path
                 .to_str()
                 .and_then(|p| p.get(*at..))
-                .unwrap_or_default()
-                .to_string(),
-            Name::Own(name) => name.to_string(),
+                .unwrap_or_default(),
+            Name::Own(name) => name,
         }
     }
 
@@ -488,6 +492,26 @@ impl SourceMap {
         files
             .get(id.0 as usize)
             .map_or_else(|| "<unknown>".to_string(), |f| f.name())
+    }
+
+    /// Each of `ids` ranked by its name in output (files of the same name
+    /// share a rank), no name copied: findings are sorted by it.
+    pub fn rank_by_name(&self, ids: &[FileId]) -> std::collections::HashMap<FileId, u32> {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut named: Vec<(&str, FileId)> = ids
+            .iter()
+            .map(|id| (files.get(id.0 as usize).map_or("<unknown>", |f| f.shown()), *id))
+            .collect();
+        named.sort_unstable();
+        let mut rank = std::collections::HashMap::with_capacity(named.len());
+        let mut r = 0u32;
+        for (i, (name, file)) in named.iter().enumerate() {
+            if i > 0 && named.get(i - 1).is_some_and(|(before, _)| before != name) {
+                r += 1;
+            }
+            rank.insert(*file, r);
+        }
+        rank
     }
 
     pub fn add(&self, path: impl AsRef<Path>, kind: FileKind, text: impl Into<Arc<str>>) -> FileId {

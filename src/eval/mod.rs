@@ -33,6 +33,9 @@ pub struct CompiledRule {
     pub links: Option<Arc<crate::diagnostic::Links>>,
     /// Name and summary for the findings, set once the parameters are final.
     pub meta: Option<Arc<crate::diagnostic::RuleMeta>>,
+    /// The text of each `related` label without holes, shared by the
+    /// findings.
+    pub related_texts: Vec<Option<Arc<str>>>,
 }
 
 impl CompiledRule {
@@ -52,7 +55,19 @@ impl CompiledRule {
             .map(|p| (p.slot, p.default.clone()))
             .collect();
         let severity = rule.severity;
+        let related_texts = rule
+            .related
+            .iter()
+            .map(|(_, t)| {
+                let text = t.parts.iter().map(|p| match p {
+                    Part::Text(x) => Some(x.as_str()),
+                    Part::Hole(_) => None,
+                });
+                text.collect::<Option<String>>().map(Arc::from)
+            })
+            .collect();
         CompiledRule {
+            related_texts,
             code: Arc::from(rule.code.text.as_str()),
             rule,
             params,
@@ -237,18 +252,23 @@ impl<'a> Eval<'_, 'a> {
         };
         let mut d = Diagnostic::new(Arc::clone(&c.code), c.severity, span, message);
         if at.missing {
-            d.primary.message = "missing".into();
+            d.primary.message = Arc::from("missing");
         }
         // kept until the output, one per finding: room for these labels only
         let mut related = Vec::with_capacity(c.rule.related.len());
-        for (e, t) in &c.rule.related {
+        for (i, (e, t)) in c.rule.related.iter().enumerate() {
             let v = self.eval(e);
             if let Some(s) = v.span {
-                let mut m = self.render(t);
-                if v.missing {
-                    m.push_str(" (missing)");
+                match c.related_texts.get(i).cloned().flatten() {
+                    Some(text) if !v.missing => related.push(Label::shared(s, text)),
+                    _ => {
+                        let mut m = self.render(t);
+                        if v.missing {
+                            m.push_str(" (missing)");
+                        }
+                        related.push(Label::new(s, m));
+                    }
                 }
-                related.push(Label::new(s, m));
             }
         }
         d.related = related.into_boxed_slice();
