@@ -232,7 +232,8 @@ pub type Rereader = fn(&Path, FileKind, u64) -> Option<String>;
 #[derive(Default)]
 pub struct SourceMap {
     files: Mutex<Vec<Arc<SourceFile>>>,
-    released: Mutex<Vec<Option<Arc<Released>>>>,
+    /// Held in place, not each in a box of its own: there is one per file.
+    released: Mutex<Vec<Option<Released>>>,
     reader: Option<Rereader>,
     /// The last text read again: renderers go file by file.
     last: Mutex<Option<(FileId, Arc<SourceFile>)>>,
@@ -247,7 +248,7 @@ pub struct SourceMap {
 /// the length of each line (most `.vmx` and YAML lines are short).
 struct Released {
     len: usize,
-    lines: Option<Vec<u16>>,
+    lines: Option<Box<[u16]>>,
 }
 
 impl Released {
@@ -262,8 +263,7 @@ impl Released {
                 if text.is_empty() || text.ends_with('\n') {
                     lines.push(0);
                 }
-                lines.shrink_to_fit();
-                Some(lines)
+                Some(lines.into_boxed_slice())
             })
             .flatten();
         Released {
@@ -347,7 +347,7 @@ impl SourceMap {
                 None => return,
             }
         };
-        let kept = Arc::new(Released::of(&text, positions));
+        let kept = Released::of(&text, positions);
         drop(text);
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
@@ -410,7 +410,7 @@ impl SourceMap {
         let mut released = self.released.lock().unwrap_or_else(|e| e.into_inner());
         for (id, table) in tables {
             if let Some(slot) = released.get_mut(id.0 as usize) {
-                *slot = Some(Arc::new(table));
+                *slot = Some(table);
             }
         }
     }
@@ -418,7 +418,7 @@ impl SourceMap {
     /// Line and column (1-based, in characters) of a byte offset, without
     /// reading a released ASCII text again.
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
-        if let Some(at) = self.released_of(id).and_then(|r| r.line_col(offset)) {
+        if let Some(at) = self.with_released(id, |r| r.line_col(offset)).flatten() {
             return at;
         }
         self.get(id).line_col(offset)
@@ -426,16 +426,19 @@ impl SourceMap {
 
     /// Where a span starts and ends: ((line, column), (line, column)).
     pub fn position(&self, span: Span) -> ((usize, usize), (usize, usize)) {
-        match self.released_of(span.file) {
-            Some(r) if r.lines.is_some() => {
+        let kept = self.with_released(span.file, |r| {
+            r.lines.is_some().then(|| {
                 let start = (span.start as usize).min(r.len);
                 let end = (span.end as usize).clamp(start, r.len);
                 (
                     r.line_col(start).unwrap_or((1, 1)),
                     r.line_col(end).unwrap_or((1, 1)),
                 )
-            }
-            _ => {
+            })
+        });
+        match kept.flatten() {
+            Some(at) => at,
+            None => {
                 let file = self.get(span.file);
                 let r = file.clamp(span);
                 (file.line_col(r.start), file.line_col(r.end))
@@ -446,24 +449,30 @@ impl SourceMap {
     /// A span clamped to its file's text (and to character boundaries),
     /// as byte offsets, without reading a released ASCII text again.
     pub fn clamped(&self, span: Span) -> std::ops::Range<usize> {
-        match self.released_of(span.file) {
-            Some(r) if r.lines.is_some() => {
+        let kept = self.with_released(span.file, |r| {
+            r.lines.is_some().then(|| {
                 let start = (span.start as usize).min(r.len);
                 start..(span.end as usize).clamp(start, r.len)
-            }
-            _ => self.get(span.file).clamp(span),
+            })
+        });
+        match kept.flatten() {
+            Some(range) => range,
+            None => self.get(span.file).clamp(span),
         }
     }
 
     /// A span's offset and length in characters (SARIF's `charOffset` and
     /// `charLength`), without reading a released ASCII text again.
     pub fn chars(&self, span: Span) -> (usize, usize) {
-        match self.released_of(span.file) {
-            Some(r) if r.lines.is_some() => {
+        let positions = self
+            .with_released(span.file, |r| r.lines.is_some())
+            .unwrap_or(false);
+        match positions {
+            true => {
                 let range = self.clamped(span);
                 (range.start, range.len())
             }
-            _ => {
+            false => {
                 let file = self.get(span.file);
                 let r = file.clamp(span);
                 let len = file.text.get(r.clone()).map_or(0, |t| t.chars().count());
@@ -473,9 +482,11 @@ impl SourceMap {
         }
     }
 
-    fn released_of(&self, id: FileId) -> Option<Arc<Released>> {
+    /// What `f` makes of what is kept of a released file, if it was
+    /// released (under the lock: `f` must not call back into the map).
+    fn with_released<R>(&self, id: FileId, f: impl FnOnce(&Released) -> R) -> Option<R> {
         let released = self.released.lock().unwrap_or_else(|e| e.into_inner());
-        released.get(id.0 as usize).cloned().flatten()
+        released.get(id.0 as usize).and_then(Option::as_ref).map(f)
     }
 
     /// The path of a file, without reading a released text again.
@@ -500,7 +511,12 @@ impl SourceMap {
         let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         let mut named: Vec<(&str, FileId)> = ids
             .iter()
-            .map(|id| (files.get(id.0 as usize).map_or("<unknown>", |f| f.shown()), *id))
+            .map(|id| {
+                (
+                    files.get(id.0 as usize).map_or("<unknown>", |f| f.shown()),
+                    *id,
+                )
+            })
             .collect();
         named.sort_unstable();
         let mut rank = std::collections::HashMap::with_capacity(named.len());
@@ -526,7 +542,7 @@ impl SourceMap {
     }
 
     pub fn get(&self, id: FileId) -> Arc<SourceFile> {
-        if self.released_of(id).is_some()
+        if self.with_released(id, |_| ()).is_some()
             && let Some(reader) = self.reader
         {
             let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
