@@ -100,6 +100,13 @@ pub struct Directives {
     pub placement: Option<(bool, Spanned<String>)>,
 }
 
+/// Whether a text may hold a directive: one is a comment that starts
+/// with `vmlint:` or `expect:`.
+pub fn may_hold(text: &str) -> bool {
+    let t = text.as_bytes();
+    memchr::memmem::find(t, b"vmlint:").is_some() || memchr::memmem::find(t, b"expect:").is_some()
+}
+
 /// The directives of a file's comments. `text` is the file's text, from
 /// which the lines the comments cover are found.
 pub fn read(file: FileId, text: &str, comments: &[CommentToken]) -> Directives {

@@ -107,6 +107,9 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     let mut options = Options::default();
     options.block_nesting_limit = MAX_DEPTH + 8;
     options.flow_nesting_limit = MAX_DEPTH + 8;
+    // comments are kept for the directives they may hold: a text that holds
+    // none is parsed without capturing them (a fifth of the parse)
+    options.emit_comments = crate::directives::may_hold(text);
     let parser = Parser::new_from_str_with_options(text, options);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -316,14 +319,28 @@ mod tests {
 
     #[test]
     fn keys_and_values_keep_byte_spans_after_multibyte_text() {
-        let text = "# café ✓\nkind: vm\nmemory_mb: 4096 # MiB\n";
+        let text = "# café ✓\nkind: vm\nmemory_mb: 4096 # vmlint: ignore PT009\n";
         let p = parse(FileId(0), text);
         assert!(p.diagnostics.is_empty());
         let root = &p.documents[0];
         let (k, v) = &root.as_map().unwrap()[1];
         assert_eq!(slice(text, k.span), "memory_mb");
         assert_eq!(slice(text, v.span), "4096");
-        assert!(p.comments.iter().any(|c| c.trailing && c.text == " MiB"));
+        assert!(
+            p.comments
+                .iter()
+                .any(|c| c.trailing && c.text == " vmlint: ignore PT009")
+        );
+    }
+
+    #[test]
+    fn comments_are_kept_only_where_a_directive_may_be() {
+        let p = parse(FileId(0), "# owned by team-131\nkind: vm # MiB\n");
+        assert!(p.diagnostics.is_empty());
+        assert_eq!(p.documents.len(), 1);
+        assert!(p.comments.is_empty());
+        let p = parse(FileId(0), "# owned by team-131\nkind: vm # expect: PT001\n");
+        assert_eq!(p.comments.len(), 2);
     }
 
     #[test]
