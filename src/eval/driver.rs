@@ -141,7 +141,7 @@ fn check_part(inv: &Inventory, plan: &Plan<'_>, vis: &[usize], hosts: &[usize]) 
             if inv.context.get(*vi).copied().unwrap_or(false) {
                 continue;
             }
-            let candidates = inv.vm_hosts.get(*vi).map_or(&[][..], Vec::as_slice);
+            let candidates = inv.vm_hosts(*vi);
             found.extend(check_vm_with(
                 &ctx,
                 *vi,

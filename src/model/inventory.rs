@@ -17,9 +17,10 @@ pub struct Inventory {
     /// Packed, with only the fields cross-VM rules read: the cross-VM
     /// pass unpacks them part by part ([`Inventory::parts`]).
     pub vms: Packed,
-    /// Candidate hosts of each VM: one for `host:`, every host of the
-    /// cluster for `cluster:`, none when unplaced or unknown.
-    pub vm_hosts: Vec<Vec<usize>>,
+    /// Candidate hosts of each VM ([`Inventory::vm_hosts`]), one list
+    /// after another: where each VM's ends, and the hosts.
+    hosts_end: Vec<usize>,
+    hosts_of: Vec<usize>,
     /// VMs placed on each host by name (not those placed by cluster).
     pub host_vms: Vec<Vec<usize>>,
     /// VMs loaded only as context for cross-VM rules (not reported on).
@@ -246,20 +247,43 @@ impl Inventory {
         self.add_vms(kept);
     }
 
+    /// Candidate hosts of the VM of index `vi`: one for `host:`, every host
+    /// of the cluster for `cluster:`, none when unplaced or unknown.
+    pub fn vm_hosts(&self, vi: usize) -> &[usize] {
+        let start = match vi.checked_sub(1) {
+            Some(p) => self.hosts_end.get(p).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.hosts_end.get(vi).copied().unwrap_or(start);
+        self.hosts_of.get(start..end).unwrap_or_default()
+    }
+
+    /// How many VMs were added.
+    pub fn vm_count(&self) -> usize {
+        self.hosts_end.len()
+    }
+
     /// Adds the VMs kept as they loaded, in their order.
     pub fn add_vms(&mut self, kept: Kept) {
         let n = kept.len();
-        self.vm_hosts.reserve_exact(n);
+        self.hosts_end.reserve_exact(n);
         self.context.reserve_exact(n);
-        for (candidates, by_name, context) in kept.meta.into_iter().flatten() {
-            let vi = self.vm_hosts.len();
-            if let (true, [h]) = (by_name, candidates.as_slice())
-                && let Some(list) = self.host_vms.get_mut(*h)
-            {
-                list.push(vi);
+        self.hosts_of
+            .reserve_exact(kept.hosts.iter().map(Vec::len).sum());
+        for (meta, hosts) in kept.meta.into_iter().zip(kept.hosts) {
+            let mut hosts = hosts.into_iter();
+            for (count, by_name, context) in meta {
+                let vi = self.hosts_end.len();
+                let from = self.hosts_of.len();
+                self.hosts_of.extend(hosts.by_ref().take(count as usize));
+                if let (true, Some([h])) = (by_name, self.hosts_of.get(from..))
+                    && let Some(list) = self.host_vms.get_mut(*h)
+                {
+                    list.push(vi);
+                }
+                self.hosts_end.push(self.hosts_of.len());
+                self.context.push(context);
             }
-            self.vm_hosts.push(candidates);
-            self.context.push(context);
         }
         self.vms.append(kept.vms);
         self.vms.shrink_to_fit();
@@ -283,8 +307,8 @@ impl Inventory {
             }
             h
         }
-        for hosts in &self.vm_hosts {
-            if let Some((&first, rest)) = hosts.split_first() {
+        for vi in 0..self.vm_count() {
+            if let Some((&first, rest)) = self.vm_hosts(vi).split_first() {
                 for &h in rest {
                     let (a, b) = (find(&mut root, first), find(&mut root, h));
                     if let Some(r) = root.get_mut(b.max(a)) {
@@ -311,8 +335,9 @@ impl Inventory {
                 part.1.push(h);
             }
         }
-        for (vi, hosts) in self.vm_hosts.iter().enumerate() {
-            let p = hosts
+        for vi in 0..self.vm_count() {
+            let p = self
+                .vm_hosts(vi)
                 .first()
                 .and_then(|h| part_of.get(find(&mut root, *h)).copied().flatten());
             match p.and_then(|p| parts.get_mut(p)) {
@@ -331,18 +356,27 @@ impl Inventory {
 #[derive(Default)]
 pub struct Kept {
     vms: Packed,
-    meta: Vec<Vec<(Vec<usize>, bool, bool)>>,
+    /// Per VM: how many candidate hosts, placed by name, only context.
+    meta: Vec<Vec<(u32, bool, bool)>>,
+    /// The candidate hosts, one list after another, in pieces as `meta`.
+    hosts: Vec<Vec<usize>>,
 }
 
 impl Kept {
     pub fn push(&mut self, vm: &Vm, candidates: Vec<usize>, context: bool) {
-        let by_name = matches!(vm.placement, Placement::Host(_));
+        let by_name = matches!(vm.placement, Placement::Host(_)) && candidates.len() == 1;
         self.vms.push(vm);
         if self.meta.is_empty() {
             self.meta.push(Vec::new());
+            self.hosts.push(Vec::new());
         }
-        if let Some(m) = self.meta.last_mut() {
-            m.push((candidates, by_name, context));
+        if let (Some(m), Some(h)) = (self.meta.last_mut(), self.hosts.last_mut()) {
+            m.push((
+                u32::try_from(candidates.len()).unwrap_or(u32::MAX),
+                by_name,
+                context,
+            ));
+            h.extend(candidates);
         }
     }
 
@@ -357,6 +391,7 @@ impl Kept {
     pub fn append(&mut self, other: Kept) {
         self.vms.append(other.vms);
         self.meta.extend(other.meta);
+        self.hosts.extend(other.hosts);
     }
 }
 
@@ -425,4 +460,65 @@ fn select<'h>(host: &'h Host, sel: &Selector) -> (Vec<&'h super::HostPci>, Optio
         })
         .collect();
     (hits, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Inventory;
+    use crate::model::{Format, Host, Placement, Spanned, Vm};
+    use crate::source::{FileId, Span};
+
+    fn host(name: &str, cluster: Option<&str>) -> Host {
+        let mut h = Host::new(FileId(0), Span::file_start(FileId(0)));
+        h.name = Some(Spanned::new(name.to_string(), h.span));
+        h.cluster = cluster.map(|c| Spanned::new(c.to_string(), h.span));
+        h
+    }
+
+    fn vm(placement: Placement) -> Vm {
+        let mut vm = Vm::new(FileId(1), Span::file_start(FileId(1)), Format::Yaml);
+        vm.placement = placement;
+        vm
+    }
+
+    /// A VM placed on a cluster links the cluster's hosts into one part; a
+    /// host no VM links stays a part of its own (for host rules), and a VM
+    /// with no host is one alone.
+    #[test]
+    fn the_parts_hold_every_vm_a_rule_can_reach() {
+        let span = Span::file_start(FileId(1));
+        let on = |n: &str| Placement::Host(Spanned::new(n.to_string(), span));
+        let hosts = vec![
+            host("a", Some("c1")),
+            host("b", Some("c1")),
+            host("c", None),
+            host("d", None),
+        ];
+        let (mut inv, _) = Inventory::of_hosts(hosts);
+        let vms = [
+            vm(on("a")),
+            vm(on("c")),
+            vm(Placement::Unplaced),
+            vm(Placement::Cluster(Spanned::new("c1".to_string(), span))),
+            vm(on("b")),
+        ];
+        for v in &vms {
+            let (candidates, _) = inv.candidates(v);
+            inv.add_vm(v, candidates, false);
+        }
+        assert_eq!(inv.vm_hosts(3), &[0, 1]);
+        assert_eq!(inv.host_vms.first(), Some(&vec![0]));
+        let mut parts = inv.parts();
+        parts.sort();
+        assert_eq!(
+            parts,
+            vec![
+                (vec![], vec![3]),
+                (vec![0, 3, 4], vec![0, 1]),
+                (vec![1], vec![2]),
+                (vec![2], vec![]),
+            ]
+        );
+        assert!(inv.vms.get(4).is_some() && inv.vms.get(5).is_none());
+    }
 }
