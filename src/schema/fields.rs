@@ -15,8 +15,9 @@ mod vm;
 /// What a field accessor may consult beyond its record.
 pub struct FieldContext<'a> {
     pub inv: &'a Inventory,
-    /// The VMs of the part of the estate being checked, unpacked, by their
-    /// index in the inventory: what `host.vms` reads.
+    /// The VMs of the part of the estate being checked, unpacked, with
+    /// their index in the inventory, in that order (looked up by binary
+    /// search): what `host.vms` reads.
     pub vms: &'a [(usize, crate::model::Vm)],
 }
 
