@@ -25,24 +25,22 @@ impl Packed {
     /// map, no sequence of unknown length), so packing does not fail; were
     /// it to, the VM would read back as `None`, never as another VM.
     pub fn push(&mut self, vm: &Vm) {
-        let bytes = match postcard::to_allocvec(vm) {
-            Ok(b) => b,
-            Err(_) => {
-                debug_assert!(false, "a VM of the model has no bytes");
-                Vec::new()
-            }
-        };
-        let fits = |b: &Vec<u8>| u32::try_from(b.len() + bytes.len()).is_ok();
-        if !self.blocks.last().is_some_and(fits) {
+        // a block holds at most 4 GiB, so that an end fits 32 bits
+        if self.blocks.last().is_none_or(|b| b.len() >= BLOCK_LIMIT) {
             self.blocks.push(Vec::new());
         }
-        let block = self.blocks.len() - 1;
-        if let Some(b) = self.blocks.last_mut() {
-            b.extend_from_slice(&bytes);
-            let end = u32::try_from(b.len()).unwrap_or(u32::MAX);
-            self.ends
-                .push((u32::try_from(block).unwrap_or(u32::MAX), end));
+        let block = u32::try_from(self.blocks.len() - 1).unwrap_or(u32::MAX);
+        let Some(b) = self.blocks.last_mut() else {
+            return;
+        };
+        let start = b.len();
+        // written straight after the others, no buffer of its own
+        if postcard::to_extend(vm, Tail(b)).is_err() {
+            debug_assert!(false, "a VM of the model has no bytes");
+            b.truncate(start);
         }
+        let end = u32::try_from(b.len()).unwrap_or(u32::MAX);
+        self.ends.push((block, end));
     }
 
     pub fn len(&self) -> usize {
@@ -84,6 +82,19 @@ impl Packed {
         }
         self.blocks.shrink_to_fit();
         self.ends.shrink_to_fit();
+    }
+}
+
+/// Where a block stops taking VMs: well below 4 GiB, so that a VM of any
+/// size written after it still ends within 32 bits.
+const BLOCK_LIMIT: usize = 1 << 31;
+
+/// The end of a block, as postcard's writer.
+struct Tail<'a>(&'a mut Vec<u8>);
+
+impl Extend<u8> for Tail<'_> {
+    fn extend<I: IntoIterator<Item = u8>>(&mut self, bytes: I) {
+        self.0.extend(bytes);
     }
 }
 
