@@ -10,6 +10,8 @@ use crate::source::{FileId, Span};
 use granit_parser::{Event, Options, Parser, ScalarStyle};
 use std::collections::HashMap;
 
+mod fast;
+
 /// Deepest nesting a descriptor may have; real ones use four or five levels.
 pub const MAX_DEPTH: usize = 64;
 /// Most nodes one file may produce, aliases expanded.
@@ -18,13 +20,13 @@ pub const MAX_NODES: usize = 200_000;
 /// an inventory exported as one multi-document file can be long).
 pub const MAX_DOCUMENTS: usize = 100_000;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     pub kind: NodeKind,
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum NodeKind {
     Scalar { text: String, plain: bool },
     Seq(Vec<Node>),
@@ -103,13 +105,25 @@ enum Frame {
 /// Parses every document of `text`. Problems become VL001 diagnostics; the
 /// documents read before a problem are kept.
 pub fn parse(file: FileId, text: &str) -> Parsed {
+    // comments are kept for the directives they may hold: a text that holds
+    // none is read without them, by the plain reader when it can
+    let comments = crate::directives::may_hold(text);
+    if !comments && let Some(documents) = fast::parse(file, text) {
+        return Parsed {
+            documents,
+            ..Parsed::default()
+        };
+    }
+    full(file, text, comments)
+}
+
+/// `parse` by the full parser, with comments or without.
+fn full(file: FileId, text: &str, comments: bool) -> Parsed {
     let mut out = Parsed::default();
     let mut options = Options::default();
     options.block_nesting_limit = MAX_DEPTH + 8;
     options.flow_nesting_limit = MAX_DEPTH + 8;
-    // comments are kept for the directives they may hold: a text that holds
-    // none is parsed without capturing them (a fifth of the parse)
-    options.emit_comments = crate::directives::may_hold(text);
+    options.emit_comments = comments;
     let parser = Parser::new_from_str_with_options(text, options);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
