@@ -178,8 +178,9 @@ fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
             .map_or(text.len(), |i| start + i + 1);
         let raw_line = text.get(start..next).unwrap_or_default();
         let line = raw_line.trim_end_matches(['\n', '\r']);
-        let lead = line.len() - line.trim_start().len();
-        let body = line.trim();
+        // whitespace is ASCII's: spaces and tabs, as ESXi reads the file
+        let lead = line.len() - line.trim_ascii_start().len();
+        let body = line.trim_ascii();
         if body.is_empty() {
             continue;
         }
@@ -199,7 +200,7 @@ fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
             );
             continue;
         };
-        let key_text = line[..eq].trim();
+        let key_text = line[..eq].trim_ascii();
         let key_start = start + lead;
         let key_span = Span::new(file, key_start, key_start + key_text.len());
         if key_text.is_empty() || !key_text.bytes().all(is_key_byte) {
@@ -226,18 +227,18 @@ fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
             continue;
         }
         let after = &line[eq + 1..];
-        let vstart = start + eq + 1 + (after.len() - after.trim_start().len());
-        let v = after.trim_start();
+        let vstart = start + eq + 1 + (after.len() - after.trim_ascii_start().len());
+        let v = after.trim_ascii_start();
         let (value, vspan) = if let Some(inner) = v.strip_prefix('"') {
-            match inner.find('"') {
+            match memchr::memchr(b'"', inner.as_bytes()) {
                 Some(close) => {
-                    let rest = inner[close + 1..].trim();
+                    let rest = inner[close + 1..].trim_ascii();
                     // where `rest` starts in the file
                     let junk = vstart
                         + 1
                         + close
                         + 1
-                        + (inner[close + 1..].len() - inner[close + 1..].trim_start().len());
+                        + (inner[close + 1..].len() - inner[close + 1..].trim_ascii_start().len());
                     if rest.starts_with('#') {
                         out.comments.push(CommentToken {
                             span: Span::new(file, junk, junk + rest.len()),
@@ -287,7 +288,7 @@ fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
                     trailing: true,
                 });
             }
-            let val = v[..end].trim_end();
+            let val = v[..end].trim_ascii_end();
             (val, Span::new(file, vstart, vstart + val.len()))
         };
         let h = key_hash(key_text);
@@ -325,8 +326,23 @@ fn parse_lines(file: FileId, text: &str, out: &mut VmxFile) {
 }
 
 fn is_key_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'.' | b':' | b'_' | b'-' | b'*' | b'[' | b']' | b'@')
+    c < 128 && (KEY_BYTES >> c) & 1 == 1
 }
+
+/// The bytes a key is made of, one bit each: letters, digits and `.:_-*[]@`.
+const KEY_BYTES: u128 = {
+    let mut mask = 0u128;
+    let mut c = 0u8;
+    while c < 128 {
+        if c.is_ascii_alphanumeric()
+            || matches!(c, b'.' | b':' | b'_' | b'-' | b'*' | b'[' | b']' | b'@')
+        {
+            mask |= 1 << c;
+        }
+        c += 1;
+    }
+    mask
+};
 
 /// Undoes VMware's `|XX` escapes (`|22` is `"`, `|0A` a newline). A `|`
 /// not followed by two hex digits stays as it is. Backslashes are literal.
