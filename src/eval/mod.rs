@@ -195,9 +195,17 @@ impl<'a> Eval<'_, 'a> {
             Step::For { list, filter, slot } => {
                 let l = self.eval(list);
                 let Some(items) = l.as_list() else { return };
+                let guard = filter.as_ref().and_then(|f| prefix_guard(f, *slot));
                 for item in items.iter() {
                     if !self.spend() {
                         return;
+                    }
+                    // an item the filter's first `matches` rules out by its
+                    // prefix is not bound: the filter is false for it
+                    if let (Some(p), Value::Str(s)) = (guard, &item.v)
+                        && p.rules_out(s)
+                    {
+                        continue;
                     }
                     self.set(*slot, item.clone());
                     if filter.as_ref().is_none_or(|f| self.eval(f).is_true()) {
@@ -469,6 +477,23 @@ impl<'a> Eval<'_, 'a> {
             },
         };
         Val::new(v, None).at(src)
+    }
+}
+
+/// The literal prefix a `for` filter requires of the item bound to `slot`:
+/// that of a `slot matches "^..."` the filter starts with (alone, or first
+/// of an `and`, whose other side is then not evaluated).
+fn prefix_guard(filter: &Expr, slot: usize) -> Option<&crate::ir::Prefix> {
+    match &filter.kind {
+        Kind::Binary {
+            op: BinOp::And,
+            left,
+            ..
+        } => prefix_guard(left, slot),
+        Kind::Matches(item, _, Some(prefix)) if matches!(item.kind, Kind::Slot(s) if s == slot) => {
+            Some(prefix)
+        }
+        _ => None,
     }
 }
 
