@@ -255,10 +255,15 @@ impl Released {
     fn of(text: &str, positions: bool) -> Released {
         let lines = (positions && text.is_ascii())
             .then(|| {
-                let mut lines = text
-                    .split_inclusive('\n')
-                    .map(|l| u16::try_from(l.len()).ok())
-                    .collect::<Option<Vec<u16>>>()?;
+                let mut lines = Vec::new();
+                let mut start = 0;
+                for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
+                    lines.push(u16::try_from(nl + 1 - start).ok()?);
+                    start = nl + 1;
+                }
+                if start < text.len() {
+                    lines.push(u16::try_from(text.len() - start).ok()?);
+                }
                 // after a final newline (or in an empty text) is a line of its own
                 if text.is_empty() || text.ends_with('\n') {
                     lines.push(0);

@@ -264,18 +264,13 @@ fn flatten(node: &Node) -> Raw {
             }),
             NodeKind::Seq(items) => {
                 for (i, item) in items.iter().enumerate().rev() {
-                    todo.push((format!("{path}.{i}"), item.span, item));
+                    todo.push((dotted(&path, &i.to_string()), item.span, item));
                 }
             }
             NodeKind::Map(entries) => {
                 for (k, v) in entries.iter().rev() {
                     let name = k.scalar().unwrap_or("?");
-                    let p = if path.is_empty() {
-                        name.to_string()
-                    } else {
-                        format!("{path}.{name}")
-                    };
-                    todo.push((p, k.span, v));
+                    todo.push((dotted(&path, name), k.span, v));
                 }
             }
         }
@@ -284,6 +279,18 @@ fn flatten(node: &Node) -> Raw {
         text: std::sync::Arc::from(""),
         entries: out,
     }
+}
+
+/// `path.name`, or `name` at the top; sized once, not formatted.
+fn dotted(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        return name.to_string();
+    }
+    let mut p = String::with_capacity(path.len() + 1 + name.len());
+    p.push_str(path);
+    p.push('.');
+    p.push_str(name);
+    p
 }
 
 /// Typed reads of YAML nodes; each mismatch is one VL002.
