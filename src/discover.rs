@@ -453,13 +453,7 @@ mod tests {
     #[test]
     fn plain_paths_compare_as_path_compares_them() {
         let parts = ["a", "a-b", "a.b", "ab", "b", "a b", "é", "_", "0", "A"];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::test_rand::numbers(0x9e37_79b9_7f4a_7c15);
         let mut paths = Vec::new();
         for _ in 0..400 {
             let mut p = String::new();

@@ -24,4 +24,6 @@ pub(crate) mod settings;
 pub mod source;
 pub(crate) mod suggest;
 pub(crate) mod suppress;
+#[cfg(test)]
+mod test_rand;
 pub mod yaml_tree;

@@ -165,13 +165,7 @@ fn random_texts_read_alike() {
         "\n---\n",
         "\n--- \n",
     ];
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = |n: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % n as u64) as usize
-    };
+    let mut next = crate::test_rand::numbers(0x2545_f491_4f6c_dd1d);
     let mut read = 0;
     for _ in 0..50_000 {
         let mut text = String::new();
