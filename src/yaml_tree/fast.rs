@@ -63,6 +63,7 @@ pub fn parse(file: FileId, text: &str) -> Option<Vec<Node>> {
     starts.push(lines.len());
     let mut p = Reader {
         b,
+        text,
         file,
         lines,
         at: 0,
@@ -97,6 +98,8 @@ impl Line {
 
 struct Reader<'t> {
     b: &'t [u8],
+    /// The same text, for its scalars (ASCII: every byte is a character).
+    text: &'t str,
     file: FileId,
     lines: Vec<Line>,
     /// The line being read.
@@ -255,8 +258,7 @@ impl Reader<'_> {
     }
 
     fn text(&self, start: usize, end: usize) -> String {
-        // the text is ASCII throughout
-        String::from_utf8_lossy(self.b.get(start..end).unwrap_or_default()).into_owned()
+        self.text.get(start..end).unwrap_or_default().to_string()
     }
 
     fn scalar(&mut self, text: String, plain: bool, start: usize, end: usize) -> Node {
