@@ -102,7 +102,8 @@ pub struct RuleInfo {
     pub slots: usize,
     /// Mentions `host` (evaluated once per candidate host).
     pub uses_host: bool,
-    /// Reads `host.vms`: a cross-VM rule, run once every VM is loaded.
+    /// Reads `host.vms` or `host.pci[].vms`: a cross-VM rule, run once every
+    /// VM is loaded.
     pub uses_vms: bool,
     /// Reads `raw` or `raw_keys` of a VM.
     pub uses_raw: bool,

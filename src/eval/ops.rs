@@ -64,7 +64,7 @@ pub(super) fn index<'a>(base: &Val<'a>, idx: &Val<'a>) -> Val<'a> {
         (Value::List(items), Value::Pci(_) | Value::Str(_)) => items
             .iter()
             .find(|x| match &x.v {
-                Value::Record(Record::HostPci(p)) => p
+                Value::Record(Record::HostPci(_, p)) => p
                     .address
                     .as_ref()
                     .is_some_and(|a| equal(&Value::Pci(a.value), &idx.v)),

@@ -131,3 +131,22 @@ fn a_compiled_pack_nested_too_deep_is_not_used() {
         .expect("no overflow");
     assert_eq!(decoded, (true, true));
 }
+
+/// A rule that reads a host device's VMs reads VMs through their devices:
+/// the VMs kept for it keep their devices, though it names none.
+#[test]
+fn a_host_devices_vms_make_a_cross_vm_rule_that_keeps_the_devices() {
+    let text = r#"
+rule X001 shared-device {
+  severity warning
+  summary "a host device is passed through to one VM at most"
+  on host
+  for p in host.pci
+  assert count(p.vms) <= 1
+}
+"#;
+    let rules = compile_text(FileId(0), text, &[]).expect("it compiles");
+    let info = &rules[0].info;
+    assert!(info.uses_vms);
+    assert!(info.vm_fields.contains(&"passthrough"));
+}

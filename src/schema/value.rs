@@ -15,7 +15,8 @@ pub enum Record<'a> {
     Vm(usize, &'a Vm),
     Host(usize, &'a Host),
     Device(&'a Device),
-    HostPci(&'a HostPci),
+    /// A device of the host numbered by the first field.
+    HostPci(usize, &'a HostPci),
     Mmio64(&'a Vm),
     Migration(&'a Vm),
     HotAdd(&'a Vm),
@@ -49,7 +50,7 @@ impl Record<'_> {
                 std::ptr::from_ref::<crate::model::Host>(h) as usize
             }
             Record::Device(d) => std::ptr::from_ref::<crate::model::Device>(d) as usize,
-            Record::HostPci(p) => std::ptr::from_ref::<crate::model::HostPci>(p) as usize,
+            Record::HostPci(_, p) => std::ptr::from_ref::<crate::model::HostPci>(p) as usize,
         }
     }
 
@@ -58,7 +59,7 @@ impl Record<'_> {
         match (self, other) {
             (Vm(a, _), Vm(b, _)) | (Host(a, _), Host(b, _)) => a == b,
             (Device(a), Device(b)) => std::ptr::eq(*a, *b),
-            (HostPci(a), HostPci(b)) => std::ptr::eq(*a, *b),
+            (HostPci(_, a), HostPci(_, b)) => std::ptr::eq(*a, *b),
             _ => false,
         }
     }
@@ -215,7 +216,7 @@ impl fmt::Display for Val<'_> {
                 Some(a) => write!(f, "{}", a.value),
                 None => write!(f, "device {}", d.index),
             },
-            Value::Record(Record::HostPci(p)) => match &p.address {
+            Value::Record(Record::HostPci(_, p)) => match &p.address {
                 Some(a) => write!(f, "{}", a.value),
                 None => f.write_str("?"),
             },

@@ -72,6 +72,13 @@ impl Checker<'_> {
                             if r == RecordType::Vm && !self.vm_fields.contains(&f.name) {
                                 self.vm_fields.push(f.name);
                             }
+                            // a host device's VMs are found by their devices
+                            if r == RecordType::HostPci
+                                && f.name == "vms"
+                                && !self.vm_fields.contains(&"passthrough")
+                            {
+                                self.vm_fields.push("passthrough");
+                            }
                             f.ty
                         }
                         None => {

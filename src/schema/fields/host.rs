@@ -107,10 +107,10 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "pci",
         "the host's PCI devices; `host.pci[dev.address]` looks one up",
         |r, c| match r {
-            Record::Host(_, h) => list(
+            Record::Host(i, h) => list(
                 h.pci
                     .iter()
-                    .map(|p| Val::new(Value::Record(Record::HostPci(p)), Some(p.span)))
+                    .map(|p| Val::new(Value::Record(Record::HostPci(i, p)), Some(p.span)))
                     .collect(),
                 h.pci_span.unwrap_or(h.span),
             ),
@@ -175,7 +175,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "address",
         "the PCI address",
         |r, c| match r {
-            Record::HostPci(p) => p
+            Record::HostPci(_, p) => p
                 .address
                 .as_ref()
                 .map_or(Val::missing(p.span), |a| Val::new(
@@ -193,7 +193,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "vendor_id",
         "the PCI vendor id",
         |r, c| match r {
-            Record::HostPci(p) => int(&p.vendor_id, p.span),
+            Record::HostPci(_, p) => int(&p.vendor_id, p.span),
             _ => Val::null(),
         }
     ),
@@ -205,7 +205,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "device_id",
         "the PCI device id",
         |r, c| match r {
-            Record::HostPci(p) => int(&p.device_id, p.span),
+            Record::HostPci(_, p) => int(&p.device_id, p.span),
             _ => Val::null(),
         }
     ),
@@ -217,7 +217,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "class",
         "the PCI class code (`0x0c03` is a USB controller)",
         |r, c| match r {
-            Record::HostPci(p) => int(&p.class, p.span),
+            Record::HostPci(_, p) => int(&p.class, p.span),
             _ => Val::null(),
         }
     ),
@@ -229,7 +229,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "class",
         "the class by name: `usb`, `display`, `network`, `storage`...",
         |r, c| match r {
-            Record::HostPci(p) => string(&p.class_name, p.span),
+            Record::HostPci(_, p) => string(&p.class_name, p.span),
             _ => Val::null(),
         }
     ),
@@ -241,7 +241,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "name",
         "the device's name",
         |r, c| match r {
-            Record::HostPci(p) => string(&p.name, p.span),
+            Record::HostPci(_, p) => string(&p.name, p.span),
             _ => Val::null(),
         }
     ),
@@ -253,7 +253,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "passthrough",
         "`enabled` (available for passthrough), `disabled` or `unsupported`",
         |r, c| match r {
-            Record::HostPci(p) => string(&p.passthrough, p.span),
+            Record::HostPci(_, p) => string(&p.passthrough, p.span),
             _ => Val::null(),
         }
     ),
@@ -265,7 +265,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "mmio_gb",
         "the size of the device's memory regions (BARs) in GB",
         |r, c| match r {
-            Record::HostPci(p) => int(&p.mmio_gb, p.span),
+            Record::HostPci(_, p) => int(&p.mmio_gb, p.span),
             _ => Val::null(),
         }
     ),
@@ -277,7 +277,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "active",
         "passthrough is in effect now; an enabled device that is not active waits for the host to reboot (vCenter's `passthruActive`, esxcli's current owner)",
         |r, c| match r {
-            Record::HostPci(p) => boolean(&p.active, p.span),
+            Record::HostPci(_, p) => boolean(&p.active, p.span),
             _ => Val::null(),
         }
     ),
@@ -289,7 +289,7 @@ pub static FIELDS: &[FieldDef] = &[
         yaml "dependent",
         "the device the VMkernel must release along with this one for passthrough: another function of the card, or a bridge (vCenter's `dependentDevice`, esxcli's `Dependent Device`)",
         |r, c| match r {
-            Record::HostPci(p) => p
+            Record::HostPci(_, p) => p
                 .dependent
                 .as_ref()
                 .map_or(Val::missing(p.span), |a| Val::new(
@@ -299,4 +299,48 @@ pub static FIELDS: &[FieldDef] = &[
             _ => Val::null(),
         }
     ),
+    field!(
+        HostPci,
+        "vms",
+        Ty::List(Elem::Record(RecordType::Vm)),
+        vmx [],
+        yaml "",
+        "the VMs placed on this host (by `host`) that pass this device through by its address, as static DirectPath I/O, in the order of `host.vms`",
+        |r, c| match r {
+            Record::HostPci(hi, p) => list(
+                p.address
+                    .as_ref()
+                    .and_then(|a| {
+                        let on_host = c.inv.host_vms.get(hi)?;
+                        Some(
+                            on_host
+                                .iter()
+                                .filter_map(|vi| Some((*vi, c.vm(*vi)?)))
+                                .filter(|(_, vm)| passes_through(vm, a.value))
+                                .map(|(vi, vm)| Val::new(Value::Record(Record::Vm(vi, vm)), Some(vm.span)))
+                                .collect(),
+                        )
+                    })
+                    .unwrap_or_default(),
+                p.span,
+            ),
+            _ => Val::null(),
+        }
+    ),
 ];
+
+/// Whether `vm` passes the device at `address` through as a static
+/// DirectPath I/O device: what `any(d in vm.passthrough, d.address ==
+/// address and d.kind == "static")` finds true (a VM whose devices are not
+/// known statically has none).
+fn passes_through(vm: &crate::model::Vm, address: crate::model::PciAddr) -> bool {
+    let unknown = vm
+        .unknown
+        .iter()
+        .any(|(r, n, _)| *r == RecordType::Vm && *n == "passthrough");
+    !unknown
+        && vm
+            .passthrough
+            .iter()
+            .any(|d| d.address.as_ref().is_some_and(|a| a.value == address) && d.kind() == "static")
+}
