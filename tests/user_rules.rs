@@ -203,3 +203,60 @@ fn each_vm_of_a_cross_vm_rule_sees_its_own_hosts_vms_and_their_devices() {
         r.stderr
     );
 }
+
+/// A host rule that counts the host's VMs sees them, with no cross-VM VM
+/// rule in the run to keep them.
+#[test]
+fn a_host_rule_reads_the_hosts_vms_on_its_own() {
+    let rules = r#"
+rule ACME003 crowded-host {
+  severity warning
+  on host
+  assert count(host.vms) <= 1
+  at host.name
+  message "{host.name} runs {count(host.vms)} VMs"
+}
+
+rule ACME004 shared-device {
+  severity warning
+  on host
+  for p in host.pci
+  assert count(p.vms) <= 1
+  at p.address
+  message "{p.address} is passed through to {count(p.vms)} VMs"
+}
+"#;
+    let device = "passthrough:\n  - address: \"0000:3b:00.0\"\n";
+    let t = tree(&[
+        ("policies/hosts.rules", rules.as_bytes()),
+        ("hosts/esx-01.host.yaml", HOST.as_bytes()),
+        ("vms/a.vm.yaml", vm("a", device).as_bytes()),
+        ("vms/b.vm.yaml", vm("b", device).as_bytes()),
+    ]);
+    let r = vmlint_in(
+        t.path(),
+        &[
+            "check",
+            "hosts",
+            "vms",
+            "--rules",
+            "policies",
+            "--no-builtin",
+            "--format",
+            "compact",
+        ],
+    );
+    assert!(
+        r.stdout.contains("warning[ACME003] esx-01 runs 2 VMs"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stdout
+            .contains("warning[ACME004] 0000:3b:00.0 is passed through to 2 VMs"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+}

@@ -39,15 +39,22 @@ impl<'r> Plan<'r> {
         plan
     }
 
-    /// Whether VMs must be kept after loading for cross-VM rules.
-    pub fn keeps_vms(&self) -> bool {
-        !self.cross_vm.is_empty()
+    /// The rules that read VMs once all are loaded: the cross-VM rules, and
+    /// host rules that read `host.vms` or a host device's VMs.
+    fn reading_vms(&self) -> impl Iterator<Item = &&'r CompiledRule> {
+        let host_rules = self.per_host.iter().filter(|c| c.rule.info.uses_vms);
+        self.cross_vm.iter().chain(host_rules)
     }
 
-    /// Whether a cross-VM rule reads the VM field `name`.
+    /// Whether VMs must be kept after loading for cross-VM rules.
+    pub fn keeps_vms(&self) -> bool {
+        self.reading_vms().next().is_some()
+    }
+
+    /// Whether a rule that reads VMs once all are loaded reads the VM
+    /// field `name`.
     pub fn cross_reads(&self, name: &str) -> bool {
-        self.cross_vm
-            .iter()
+        self.reading_vms()
             .any(|c| c.rule.info.vm_fields.contains(&name))
     }
 }
