@@ -233,19 +233,7 @@ rule ACME004 shared-device {
         ("vms/a.vm.yaml", vm("a", device).as_bytes()),
         ("vms/b.vm.yaml", vm("b", device).as_bytes()),
     ]);
-    let r = vmlint_in(
-        t.path(),
-        &[
-            "check",
-            "hosts",
-            "vms",
-            "--rules",
-            "policies",
-            "--no-builtin",
-            "--format",
-            "compact",
-        ],
-    );
+    let r = check_with_rules(t.path(), "policies");
     assert!(
         r.stdout.contains("warning[ACME003] esx-01 runs 2 VMs"),
         "{}{}",
