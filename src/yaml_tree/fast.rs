@@ -155,7 +155,7 @@ impl Reader<'_> {
     /// A block sequence whose first `-` is at `pos`; an indentless one
     /// (at its key's column) starts where its first item does.
     fn seq(&mut self, pos: usize, depth: usize, indentless: bool) -> Option<Node> {
-        let col = pos - self.line()?.start;
+        let col = pos.checked_sub(self.line()?.start)?;
         let mut items = Vec::new();
         let mut dash = pos;
         loop {
@@ -194,7 +194,7 @@ impl Reader<'_> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let col = pos - self.line()?.start;
+        let col = pos.checked_sub(self.line()?.start)?;
         let mut entries = Vec::new();
         let mut at = pos;
         loop {
