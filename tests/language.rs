@@ -328,6 +328,48 @@ fn lower_compared_with_lower_means_what_it_says_for_every_text() {
 }
 
 #[test]
+fn a_quantifier_comparing_its_items_regardless_of_case_answers_as_the_general_form() {
+    // a quantifier whose condition is `lower(item) == lower(x)` with `x`
+    // bound outside it compares in place; `x + ""` takes the general path:
+    // each quantifier must answer alike, present or missing, on texts of
+    // any script, a null item and the Kelvin sign
+    let vm = "kind: vm\nname: \"\u{c9}t\u{e9}-K\"\nhost: esx-01\nhardware_version: 19\nmemory_mb: 4096\n";
+    let list =
+        "[\"b\", \"\u{e9}t\u{e9}-\u{212A}\", vm.migration.drs_automation, \"\u{c9}T\u{c9}-k\"]";
+    let forms = [
+        "any(f in L, lower(f) == lower(X))",
+        "all(f in L, lower(X) != lower(f))",
+        "none(f in L, lower(f) == lower(X))",
+        "count(f in L, lower(f) == lower(X))",
+        "find(f in L, lower(X) == lower(f))",
+        "[f in L where lower(f) != lower(X)]",
+        "text(count(f in L, lower(f) == \"b\")) + X",
+    ];
+    let mut rules = String::new();
+    for (i, form) in forms.iter().enumerate() {
+        for (j, x) in ["vm.name", "vm.migration.drs_automation"]
+            .iter()
+            .enumerate()
+        {
+            let fast = form.replace('L', list).replace('X', "x");
+            let general = form.replace('L', list).replace('X', "x + \"\"");
+            let general = general.replace("\"b\")", "\"b\" + \"\")");
+            rules.push_str(&format!(
+                "rule ACME{:03} q {{\n  on vm\n  let x = {x}\n  assert vm.name == null\n  at vm.name\n  message \"{{{fast}}} / {{{general}}}\"\n}}\n",
+                100 + i * 2 + j
+            ));
+        }
+    }
+    let r = run_rules_on(vm, &rules, &[]);
+    let found = messages(&r.stdout);
+    assert_eq!(found.len(), forms.len() * 2, "{}{}", r.stdout, r.stderr);
+    for m in found {
+        let (fast, general) = m.split_once(" / ").unwrap();
+        assert_eq!(fast, general, "{m}");
+    }
+}
+
+#[test]
 fn a_let_is_worked_out_for_each_item_when_read_and_only_then() {
     // lets are evaluated when first read: in a loop each item's own value,
     // one bound before the loop once, and one only a message reads still

@@ -3,6 +3,7 @@
 //! built-in function; `eval` dispatches to them.
 
 use super::Eval;
+use super::ops::same_text;
 use crate::ir::{Expr, Kind, Quant};
 use crate::schema::fields::FIELDS;
 use crate::schema::functions;
@@ -83,17 +84,38 @@ impl<'a> Eval<'_, 'a> {
         // `none` unknown, unless another item decides them
         let mut unknown = false;
         let mut kept = Vec::new();
+        // `lower(f) == lower(x)` against a value the loop does not change:
+        // that value is read once, and each item compared in place
+        let compare = same_text_body(body, slot);
+        let mut other = None;
         for item in items.iter() {
             if !self.spend() {
                 return Val::null();
             }
-            self.set(slot, item.clone());
-            let b = self.eval(body);
+            let b = match compare {
+                Some((item_left, x, negate)) => {
+                    // a record stays bound, as a fix looks for its device there
+                    if matches!(item.v, Value::Record(_)) {
+                        self.set(slot, item.clone());
+                    }
+                    let x = match &other {
+                        Some(v) => v,
+                        None => other.insert(self.eval(x)),
+                    };
+                    if item_left {
+                        same_text(item, x, negate)
+                    } else {
+                        same_text(x, item, negate)
+                    }
+                }
+                None => {
+                    self.set(slot, item.clone());
+                    self.eval(body)
+                }
+            };
             match q {
                 Quant::Any if b.is_true() => return Val::bool(true, None).at(&b),
-                Quant::Find if b.is_true() => {
-                    return self.env.get(slot).cloned().unwrap_or_else(Val::null);
-                }
+                Quant::Find if b.is_true() => return item.clone(),
                 Quant::All if b.is_false() => return Val::bool(false, None).at(&b),
                 Quant::None if b.is_true() => return Val::bool(false, None).at(&b),
                 Quant::Count if b.is_true() => count += 1,
@@ -138,5 +160,29 @@ impl<'a> Eval<'_, 'a> {
         };
         self.args.truncate(base);
         out
+    }
+}
+
+/// A quantifier's condition that compares its item, regardless of case,
+/// with a variable bound outside it or a literal (`lower(f) == lower(key)`):
+/// whether the item is on the left, the other side, and `!=`.
+fn same_text_body(body: &Expr, slot: usize) -> Option<(bool, &Expr, bool)> {
+    let Kind::SameText {
+        left,
+        right,
+        negate,
+    } = &body.kind
+    else {
+        return None;
+    };
+    let outside = |e: &Expr| match e.kind {
+        Kind::Slot(s) => s != slot,
+        Kind::Const(_) => true,
+        _ => false,
+    };
+    match (&left.kind, &right.kind) {
+        (Kind::Slot(s), _) if *s == slot && outside(right) => Some((true, right, *negate)),
+        (_, Kind::Slot(s)) if *s == slot && outside(left) => Some((false, left, *negate)),
+        _ => None,
     }
 }
