@@ -60,6 +60,13 @@ impl Label {
     }
 }
 
+/// The empty label text, one for every finding without one (an `Arc`
+/// made of nothing still takes an allocation).
+fn no_text() -> Arc<str> {
+    static EMPTY: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
+    Arc::clone(&EMPTY)
+}
+
 /// What output formats that describe rules (SARIF) say of a rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleMeta {
@@ -176,7 +183,7 @@ impl Diagnostic {
             code: code.into(),
             severity,
             message: message.into().into_boxed_str(),
-            primary: Label::new(span, ""),
+            primary: Label::shared(span, no_text()),
             related: Box::default(),
             links: None,
             meta: None,

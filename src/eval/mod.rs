@@ -314,20 +314,25 @@ impl<'a> Eval<'_, 'a> {
             if let Step::For { slot, .. } = step {
                 let v = self.env.get(*slot);
                 v.and_then(|v| v.span).hash(&mut h);
-                v.map(|v| v.to_string()).hash(&mut h);
+                // the value as a message reads it, hashed as it is written
+                if let Some(v) = v {
+                    let _ = std::fmt::Write::write_fmt(&mut Hashing(&mut h), format_args!("{v}"));
+                }
+                h.write_u8(0xff);
             }
         }
         h.finish()
     }
 
     pub fn render(&mut self, t: &'a Template) -> String {
+        use std::fmt::Write;
         let mut s = String::new();
         for p in &t.parts {
             match p {
                 Part::Text(x) => s.push_str(x),
                 Part::Hole(e) => {
                     let v = self.eval(e);
-                    s.push_str(&v.to_string());
+                    let _ = write!(s, "{v}");
                 }
             }
         }
@@ -477,6 +482,16 @@ impl<'a> Eval<'_, 'a> {
             },
         };
         Val::new(v, None).at(src)
+    }
+}
+
+/// Text written into a hash, as it is written: no string is built.
+struct Hashing<'h, H>(&'h mut H);
+
+impl<H: std::hash::Hasher> std::fmt::Write for Hashing<'_, H> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
     }
 }
 
