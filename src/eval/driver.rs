@@ -90,6 +90,14 @@ fn check_vm_with<'a>(
             run(c, subject.clone(), Val::null(), ctx, scratch, &mut found);
             continue;
         }
+        // one host (a VM placed on a host, not a cluster): its findings stand
+        if let [hi] = hosts {
+            if let Some(h) = inv.hosts.get(*hi) {
+                let host = Val::new(Value::Record(Record::Host(*hi, h)), Some(h.span));
+                run(c, subject.clone(), host, ctx, scratch, &mut found);
+            }
+            continue;
+        }
         let mut per_host: Vec<Vec<Diagnostic>> = Vec::with_capacity(hosts.len());
         for hi in hosts {
             if let Some(h) = inv.hosts.get(*hi) {
