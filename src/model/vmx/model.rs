@@ -186,18 +186,24 @@ pub fn to_vm(
         if let Some((n, field)) = passthrough_group(key) {
             let g = groups.entry(n).or_default();
             g.first_key.get_or_insert(e.key);
-            match field.to_ascii_lowercase().as_str() {
-                "present" => {
-                    g.present = Some((parse_bool(vmx.value(e)).unwrap_or(false), e.key.to(e.value)))
-                }
-                "id" => g.id = Some(e),
-                "vendorid" => g.vendor = Some(e),
-                "deviceid" => g.device = Some(e),
-                "systemid" => g.system = Some(e),
-                "alloweddevices" => g.allowed = Some(e),
-                "vgpu" => g.vgpu = Some(e),
-                "pfid" => g.pf = Some(e),
-                _ => {}
+            // compared regardless of case, as ESXi reads keys
+            let is = |name: &str| field.eq_ignore_ascii_case(name);
+            if is("present") {
+                g.present = Some((parse_bool(vmx.value(e)).unwrap_or(false), e.key.to(e.value)));
+            } else if is("id") {
+                g.id = Some(e);
+            } else if is("vendorId") {
+                g.vendor = Some(e);
+            } else if is("deviceId") {
+                g.device = Some(e);
+            } else if is("systemId") {
+                g.system = Some(e);
+            } else if is("allowedDevices") {
+                g.allowed = Some(e);
+            } else if is("vgpu") {
+                g.vgpu = Some(e);
+            } else if is("pfId") {
+                g.pf = Some(e);
             }
         } else if let Some((disk, is_file)) = disk_key(key) {
             let d = disks.entry(disk).or_default();
@@ -276,7 +282,12 @@ pub fn to_vm(
 /// `pciPassthru12.deviceId` → (12, "deviceId"), in any case. The literal
 /// key `pciPassthru*.present` of hardening scripts is not a group.
 fn passthrough_group(key: &str) -> Option<(u64, &str)> {
-    if !key.get(..11)?.eq_ignore_ascii_case("pcipassthru") {
+    // bytes, not a text: a key that is not ASCII at its 11th byte is not one
+    if !key
+        .as_bytes()
+        .get(..11)?
+        .eq_ignore_ascii_case(b"pcipassthru")
+    {
         return None;
     }
     let rest = key.get(11..)?;
