@@ -328,14 +328,14 @@ fn lower_compared_with_lower_means_what_it_says_for_every_text() {
 }
 
 #[test]
-fn a_quantifier_comparing_its_items_regardless_of_case_answers_as_the_general_form() {
-    // a quantifier whose condition is `lower(item) == lower(x)` with `x`
-    // bound outside it compares in place; `x + ""` takes the general path:
+fn a_quantifier_comparing_its_items_in_place_answers_as_the_general_form() {
+    // a quantifier whose condition is `lower(item) == lower(x)` or
+    // `item == x` with `x` bound outside it (or a literal) compares in
+    // place; `x + ""` takes the general path:
     // each quantifier must answer alike, present or missing, on texts of
     // any script, a null item and the Kelvin sign
     let vm = "kind: vm\nname: \"\u{c9}t\u{e9}-K\"\nhost: esx-01\nhardware_version: 19\nmemory_mb: 4096\n";
-    let list =
-        "[\"b\", \"\u{e9}t\u{e9}-\u{212A}\", vm.migration.drs_automation, \"\u{c9}T\u{c9}-k\"]";
+    let list = "[\"b\", \"\u{e9}t\u{e9}-\u{212A}\", vm.migration.drs_automation, \"\u{c9}t\u{e9}-K\", \"\u{c9}T\u{c9}-k\"]";
     let forms = [
         "any(f in L, lower(f) == lower(X))",
         "all(f in L, lower(X) != lower(f))",
@@ -344,6 +344,10 @@ fn a_quantifier_comparing_its_items_regardless_of_case_answers_as_the_general_fo
         "find(f in L, lower(X) == lower(f))",
         "[f in L where lower(f) != lower(X)]",
         "text(count(f in L, lower(f) == \"b\")) + X",
+        "count(f in L, f == X)",
+        "[f in L where X != f]",
+        "find(f in L, f == X)",
+        "text(count(f in L, f != null)) + X",
     ];
     let mut rules = String::new();
     for (i, form) in forms.iter().enumerate() {
@@ -353,7 +357,9 @@ fn a_quantifier_comparing_its_items_regardless_of_case_answers_as_the_general_fo
         {
             let fast = form.replace('L', list).replace('X', "x");
             let general = form.replace('L', list).replace('X', "x + \"\"");
-            let general = general.replace("\"b\")", "\"b\" + \"\")");
+            let general = general
+                .replace("\"b\")", "\"b\" + \"\")")
+                .replace("f != null", "(f + \"\") != null");
             rules.push_str(&format!(
                 "rule ACME{:03} q {{\n  on vm\n  let x = {x}\n  assert vm.name == null\n  at vm.name\n  message \"{{{fast}}} / {{{general}}}\"\n}}\n",
                 100 + i * 2 + j

@@ -3,8 +3,9 @@
 //! built-in function; `eval` dispatches to them.
 
 use super::Eval;
+use super::equality;
 use super::ops::same_text;
-use crate::ir::{Expr, Kind, Quant};
+use crate::ir::{BinOp, Expr, Kind, Quant};
 use crate::schema::fields::FIELDS;
 use crate::schema::functions;
 use crate::schema::types::Ty;
@@ -84,16 +85,16 @@ impl<'a> Eval<'_, 'a> {
         // `none` unknown, unless another item decides them
         let mut unknown = false;
         let mut kept = Vec::new();
-        // `lower(f) == lower(x)` against a value the loop does not change:
-        // that value is read once, and each item compared in place
-        let compare = same_text_body(body, slot);
+        // `lower(f) == lower(x)` or `f != x` against a value the loop does
+        // not change: that value is read once, and each item compared in place
+        let compare = compared_body(body, slot);
         let mut other = None;
         for item in items.iter() {
             if !self.spend() {
                 return Val::null();
             }
             let b = match compare {
-                Some((item_left, x, negate)) => {
+                Some((how, item_left, x)) => {
                     // a record stays bound, as a fix looks for its device there
                     if matches!(item.v, Value::Record(_)) {
                         self.set(slot, item.clone());
@@ -102,10 +103,10 @@ impl<'a> Eval<'_, 'a> {
                         Some(v) => v,
                         None => other.insert(self.eval(x)),
                     };
-                    if item_left {
-                        same_text(item, x, negate)
-                    } else {
-                        same_text(x, item, negate)
+                    let (a, b) = if item_left { (item, x) } else { (x, item) };
+                    match how {
+                        Compare::SameText { negate } => same_text(a, b, negate),
+                        Compare::Equal { negate, presence } => equality(a, b, negate, presence),
                     }
                 }
                 None => {
@@ -163,17 +164,37 @@ impl<'a> Eval<'_, 'a> {
     }
 }
 
-/// A quantifier's condition that compares its item, regardless of case,
-/// with a variable bound outside it or a literal (`lower(f) == lower(key)`):
-/// whether the item is on the left, the other side, and `!=`.
-fn same_text_body(body: &Expr, slot: usize) -> Option<(bool, &Expr, bool)> {
-    let Kind::SameText {
-        left,
-        right,
-        negate,
-    } = &body.kind
-    else {
-        return None;
+/// How a quantifier's condition compares its item with the other side.
+#[derive(Clone, Copy)]
+enum Compare {
+    SameText { negate: bool },
+    Equal { negate: bool, presence: bool },
+}
+
+/// A quantifier's condition that compares its item with a variable bound
+/// outside it or a literal (`lower(f) == lower(key)`, `o != vm`): how,
+/// whether the item is on the left, and the other side.
+fn compared_body(body: &Expr, slot: usize) -> Option<(Compare, bool, &Expr)> {
+    let (how, left, right) = match &body.kind {
+        Kind::SameText {
+            left,
+            right,
+            negate,
+        } => (Compare::SameText { negate: *negate }, left, right),
+        Kind::Binary {
+            op: op @ (BinOp::Eq | BinOp::Ne),
+            left,
+            right,
+            presence,
+        } => (
+            Compare::Equal {
+                negate: *op == BinOp::Ne,
+                presence: *presence,
+            },
+            left,
+            right,
+        ),
+        _ => return None,
     };
     let outside = |e: &Expr| match e.kind {
         Kind::Slot(s) => s != slot,
@@ -181,8 +202,8 @@ fn same_text_body(body: &Expr, slot: usize) -> Option<(bool, &Expr, bool)> {
         _ => false,
     };
     match (&left.kind, &right.kind) {
-        (Kind::Slot(s), _) if *s == slot && outside(right) => Some((true, right, *negate)),
-        (_, Kind::Slot(s)) if *s == slot && outside(left) => Some((false, left, *negate)),
+        (Kind::Slot(s), _) if *s == slot && outside(right) => Some((how, true, right)),
+        (_, Kind::Slot(s)) if *s == slot && outside(left) => Some((how, false, left)),
         _ => None,
     }
 }

@@ -443,8 +443,7 @@ impl<'a> Eval<'_, 'a> {
         let src = if src.span.is_none() { &a } else { src };
         let v = match op {
             And | Or => Value::Bool(b.is_true()),
-            Eq => Value::Bool(equal(&a.v, &b.v)),
-            Ne => Value::Bool(!equal(&a.v, &b.v)),
+            Eq | Ne => return equality(&a, &b, op == Ne, presence),
             Lt => Value::Bool(order(&a.v, &b.v) == Some(Ordering::Less)),
             Le => Value::Bool(matches!(
                 order(&a.v, &b.v),
@@ -483,6 +482,18 @@ impl<'a> Eval<'_, 'a> {
         };
         Val::new(v, None).at(src)
     }
+}
+
+/// `a == b` (`!=` when `negate`) as `Eval::binary` answers it: unknown
+/// when either side is missing (unless one side is the literal `null`),
+/// located at the operand that came from a descriptor.
+fn equality<'a>(a: &Val<'a>, b: &Val<'a>, negate: bool, presence: bool) -> Val<'a> {
+    if !presence && (a.is_null() || b.is_null()) {
+        return Val::null().at(if a.is_null() { a } else { b });
+    }
+    let src = if a.span.is_none() { b } else { a };
+    let src = if src.span.is_none() { a } else { src };
+    Val::new(Value::Bool(equal(&a.v, &b.v) != negate), None).at(src)
 }
 
 /// Text written into a hash, as it is written: no string is built.
