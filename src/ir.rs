@@ -13,6 +13,7 @@ use crate::source::Span;
 use std::sync::Arc;
 
 mod codec;
+mod memo;
 pub use codec::decode;
 #[cfg(test)]
 pub use codec::encode;
@@ -37,6 +38,15 @@ pub fn regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
 pub struct Pattern {
     text: String,
     compiled: std::sync::OnceLock<Option<regex::Regex>>,
+    /// Unique in the process: what names it in the memo of answers.
+    id: u64,
+}
+
+/// The next pattern's id.
+static PATTERN_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_id() -> u64 {
+    PATTERN_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Pattern {
@@ -44,6 +54,7 @@ impl Pattern {
         Pattern {
             text: re.as_str().to_string(),
             compiled: std::sync::OnceLock::from(Some(re)),
+            id: next_id(),
         }
     }
 
@@ -52,6 +63,7 @@ impl Pattern {
         Pattern {
             text,
             compiled: std::sync::OnceLock::new(),
+            id: next_id(),
         }
     }
 
@@ -67,8 +79,27 @@ impl Pattern {
             .as_ref()
     }
 
+    /// Whether the expression matches `text` (asked of the same text
+    /// before on this thread, answered from [`memo`]).
     pub fn is_match(&self, text: &str) -> bool {
-        self.regex().is_some_and(|re| re.is_match(text))
+        let a = memo::answer(self.id, memo::Question::Matches, text, || {
+            memo::Answer::Matches(self.regex().is_some_and(|re| re.is_match(text)))
+        });
+        a == memo::Answer::Matches(true)
+    }
+
+    /// Where `capture` finds its text in `text`: the first group of the
+    /// first match, or the whole match when the expression has no group.
+    pub fn capture(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        let a = memo::answer(self.id, memo::Question::Capture, text, || {
+            let found = self.regex().and_then(|re| {
+                let c = re.captures(text)?;
+                let m = c.get(1).or_else(|| c.get(0))?;
+                Some((u32::try_from(m.start()).ok()?, u32::try_from(m.end()).ok()?))
+            });
+            memo::Answer::Capture(found)
+        });
+        a.range()
     }
 }
 

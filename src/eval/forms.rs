@@ -142,7 +142,7 @@ impl<'a> Eval<'_, 'a> {
         &mut self,
         fi: usize,
         args: &'a [Expr],
-        re: Option<&regex::Regex>,
+        re: Option<&crate::ir::Pattern>,
     ) -> Val<'a> {
         let Some(f) = functions::FUNCTIONS.get(fi) else {
             return Val::null();

@@ -405,9 +405,7 @@ impl<'a> Eval<'_, 'a> {
                 }
             }
             Kind::Quant(q, slot, list, body) => self.quant(*q, *slot, list, body),
-            Kind::Call(fi, args, re) => {
-                self.call(*fi, args, re.as_deref().and_then(crate::ir::Pattern::regex))
-            }
+            Kind::Call(fi, args, re) => self.call(*fi, args, re.as_deref()),
         }
     }
 

@@ -3,13 +3,13 @@
 //! evaluator calls it, the docs print it.
 
 use super::value::{Val, Value};
+use crate::ir::Pattern;
 use crate::model::Version;
 use crate::schema::types::{Elem, Ty};
 use crate::suggest;
-use regex::Regex;
 use std::borrow::Cow;
 
-pub type Call = for<'a> fn(&[Val<'a>], Option<&Regex>) -> Val<'a>;
+pub type Call = for<'a> fn(&[Val<'a>], Option<&Pattern>) -> Val<'a>;
 
 pub struct FuncDef {
     pub name: &'static str,
@@ -134,19 +134,16 @@ pub static FUNCTIONS: &[FuncDef] = &[
         call: |a, re| match (a.first().map(|v| &v.v), re) {
             // a part of a text read from a file is borrowed from it, not copied
             (Some(Value::Str(Cow::Borrowed(s))), Some(re)) => re
-                .captures(s)
-                .and_then(|c| c.get(1).or_else(|| c.get(0)))
-                .and_then(|m| s.get(m.range()))
+                .capture(s)
+                .and_then(|r| s.get(r))
                 .map_or(Val::null(), |part| {
                     Val::new(Value::Str(Cow::Borrowed(part)), None)
                 }),
             (_, Some(re)) => match str_arg(a, 0) {
                 Some(s) => re
-                    .captures(s)
-                    .and_then(|c| c.get(1).or_else(|| c.get(0)))
-                    .map_or(Val::null(), |m| {
-                        Val::new(owned(m.as_str().to_string()), None)
-                    }),
+                    .capture(s)
+                    .and_then(|r| s.get(r))
+                    .map_or(Val::null(), |part| Val::new(owned(part.to_string()), None)),
                 None => Val::null(),
             },
             _ => Val::null(),

@@ -1,0 +1,204 @@
+//! What a rule's regular expressions answered, remembered per thread.
+//!
+//! Descriptors repeat their keys from file to file (every `.vmx` of an
+//! estate has `pciBridge4.present`, every passthrough VM `pciPassthru0.id`),
+//! so most questions a rule asks of a key were asked on an earlier file.
+//! The memo is a fixed table of short texts, one answer per slot, replaced
+//! on a collision: bounded memory, no growth, and an answer only ever for
+//! the same pattern and the same text (a pattern's id is unique in the
+//! process, so a rule set loaded later never meets an earlier one's
+//! answers).
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+/// Slots per thread (a power of two).
+const SLOTS: usize = 4096;
+/// Longer texts are not remembered: keys are short, long values rarely repeat.
+const MAX_TEXT: usize = 48;
+
+/// An answer: whether the pattern matches, or the range its `capture` takes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Answer {
+    Matches(bool),
+    Capture(Option<(u32, u32)>),
+}
+
+impl Answer {
+    pub fn range(self) -> Option<Range<usize>> {
+        match self {
+            Answer::Capture(Some((s, e))) => Some(s as usize..e as usize),
+            _ => None,
+        }
+    }
+}
+
+/// Which question was asked (a pattern may be asked both).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    Matches,
+    Capture,
+}
+
+struct Entry {
+    pattern: u64,
+    question: Question,
+    len: u8,
+    text: [u8; MAX_TEXT],
+    answer: Answer,
+}
+
+thread_local! {
+    static MEMO: RefCell<Vec<Option<Entry>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The answer for `text`, from the memo or from `work` (then remembered).
+pub fn answer(
+    pattern: u64,
+    question: Question,
+    text: &str,
+    work: impl FnOnce() -> Answer,
+) -> Answer {
+    let bytes = text.as_bytes();
+    if bytes.len() > MAX_TEXT {
+        return work();
+    }
+    let slot = slot_of(pattern, question, bytes);
+    let hit = MEMO.with(|m| {
+        let m = m.borrow();
+        match m.get(slot) {
+            Some(Some(e))
+                if e.pattern == pattern
+                    && e.question == question
+                    && e.text.get(..usize::from(e.len)) == Some(bytes) =>
+            {
+                Some(e.answer)
+            }
+            _ => None,
+        }
+    });
+    if let Some(a) = hit {
+        return a;
+    }
+    let a = work();
+    let mut stored = [0u8; MAX_TEXT];
+    if let Some(dst) = stored.get_mut(..bytes.len()) {
+        dst.copy_from_slice(bytes);
+    }
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.is_empty() {
+            m.resize_with(SLOTS, || None);
+        }
+        if let Some(s) = m.get_mut(slot) {
+            *s = Some(Entry {
+                pattern,
+                question,
+                len: u8::try_from(bytes.len()).unwrap_or(u8::MAX),
+                text: stored,
+                answer: a,
+            });
+        }
+    });
+    a
+}
+
+fn slot_of(pattern: u64, question: Question, text: &[u8]) -> usize {
+    use std::hash::BuildHasher;
+    let h = foldhash::fast::FixedState::with_seed(0x766d_6c69_6e74).hash_one((
+        pattern,
+        question == Question::Capture,
+        text,
+    ));
+    (h as usize) & (SLOTS - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_only_ever_for_the_same_pattern_question_and_text() {
+        let mut asked = 0;
+        let mut ask = |p: u64, q: Question, t: &str, a: Answer| {
+            answer(p, q, t, || {
+                asked += 1;
+                a
+            })
+        };
+        assert_eq!(
+            ask(
+                1,
+                Question::Matches,
+                "pciBridge4.present",
+                Answer::Matches(true)
+            ),
+            Answer::Matches(true)
+        );
+        // remembered: the work is not done again
+        assert_eq!(
+            ask(
+                1,
+                Question::Matches,
+                "pciBridge4.present",
+                Answer::Matches(false)
+            ),
+            Answer::Matches(true)
+        );
+        // another pattern, question or text is asked afresh
+        assert_eq!(
+            ask(
+                2,
+                Question::Matches,
+                "pciBridge4.present",
+                Answer::Matches(false)
+            ),
+            Answer::Matches(false)
+        );
+        assert_eq!(
+            ask(
+                1,
+                Question::Capture,
+                "pciBridge4.present",
+                Answer::Capture(None)
+            ),
+            Answer::Capture(None)
+        );
+        assert_eq!(
+            ask(
+                1,
+                Question::Matches,
+                "pciBridge4.presenT",
+                Answer::Matches(false)
+            ),
+            Answer::Matches(false)
+        );
+        assert_eq!(
+            ask(
+                1,
+                Question::Matches,
+                "pciBridge4.presen",
+                Answer::Matches(false)
+            ),
+            Answer::Matches(false)
+        );
+        // a text too long to remember is asked every time
+        let long = "x".repeat(MAX_TEXT + 1);
+        ask(1, Question::Matches, &long, Answer::Matches(true));
+        ask(1, Question::Matches, &long, Answer::Matches(true));
+        assert_eq!(asked, 7);
+    }
+
+    #[test]
+    fn colliding_texts_replace_each_other_and_never_share_an_answer() {
+        // far more texts than slots: every one still gets its own answer
+        for round in 0..2 {
+            for i in 0..(SLOTS * 3) {
+                let t = format!("key{i}");
+                let want = Answer::Matches(i % 3 == 0);
+                let got = answer(7, Question::Matches, &t, || want);
+                assert_eq!(got, want, "{t} in round {round}");
+            }
+        }
+    }
+}
