@@ -54,12 +54,18 @@ pub fn lookup(on: RecordType, name: &str) -> Option<usize> {
     FIELDS.iter().position(|f| f.on == on && f.name == name)
 }
 
-/// The `.vmx` keys of a field, as the table declares them.
+/// The `.vmx` keys of a field, as the table declares them (looked up by
+/// name: the `.vmx` reader asks for a dozen fields of every file).
 pub fn vmx_keys(on: RecordType, name: &str) -> &'static [&'static str] {
-    FIELDS
-        .iter()
-        .find(|f| f.on == on && f.name == name)
-        .map_or(&[], |f| f.vmx)
+    type Keys = std::collections::HashMap<(RecordType, &'static str), &'static [&'static str]>;
+    static KEYS: LazyLock<Keys> = LazyLock::new(|| {
+        FIELDS
+            .iter()
+            .rev()
+            .map(|f| ((f.on, f.name), f.vmx))
+            .collect()
+    });
+    KEYS.get(&(on, name)).copied().unwrap_or(&[])
 }
 
 /// The field a raw `.vmx` key sets (`pciPassthru.use64bitMMIO` is
