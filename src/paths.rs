@@ -45,8 +45,15 @@ pub fn display(path: &Path, root: &Path) -> String {
     }
 }
 
+/// A path as text: itself when it is UTF-8 (nearly always: no formatting
+/// machinery for each of 100,000 files), else as `Path::display` shows it.
+pub fn text(p: &Path) -> String {
+    p.to_str()
+        .map_or_else(|| p.display().to_string(), str::to_string)
+}
+
 fn slashes(p: &Path) -> String {
-    let s = p.display().to_string();
+    let s = text(p);
     if std::path::MAIN_SEPARATOR == '/' {
         s
     } else {

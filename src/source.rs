@@ -114,7 +114,7 @@ impl Name {
 
 impl SourceFile {
     pub fn new(path: PathBuf, kind: FileKind, text: Arc<str>) -> SourceFile {
-        let display = Name::of(&path, path.display().to_string());
+        let display = Name::of(&path, crate::paths::text(&path));
         SourceFile::named(path, display, kind, text)
     }
 
@@ -331,7 +331,7 @@ impl SourceMap {
     fn display(&self, path: &Path) -> Name {
         let shown = match self.root.get() {
             Some(root) if path.is_absolute() => crate::paths::display(path, root),
-            _ => path.display().to_string(),
+            _ => crate::paths::text(path),
         };
         Name::of(path, shown)
     }
