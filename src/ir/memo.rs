@@ -119,74 +119,34 @@ mod tests {
 
     #[test]
     fn an_answer_is_only_ever_for_the_same_pattern_question_and_text() {
-        let mut asked = 0;
-        let mut ask = |p: u64, q: Question, t: &str, a: Answer| {
-            answer(p, q, t, || {
-                asked += 1;
-                a
-            })
-        };
-        assert_eq!(
-            ask(
-                1,
-                Question::Matches,
-                "pciBridge4.present",
-                Answer::Matches(true)
-            ),
-            Answer::Matches(true)
-        );
-        // remembered: the work is not done again
-        assert_eq!(
-            ask(
-                1,
-                Question::Matches,
-                "pciBridge4.present",
-                Answer::Matches(false)
-            ),
-            Answer::Matches(true)
-        );
-        // another pattern, question or text is asked afresh
-        assert_eq!(
-            ask(
-                2,
-                Question::Matches,
-                "pciBridge4.present",
-                Answer::Matches(false)
-            ),
-            Answer::Matches(false)
-        );
-        assert_eq!(
-            ask(
-                1,
-                Question::Capture,
-                "pciBridge4.present",
-                Answer::Capture(None)
-            ),
-            Answer::Capture(None)
-        );
-        assert_eq!(
-            ask(
-                1,
-                Question::Matches,
-                "pciBridge4.presenT",
-                Answer::Matches(false)
-            ),
-            Answer::Matches(false)
-        );
-        assert_eq!(
-            ask(
-                1,
-                Question::Matches,
-                "pciBridge4.presen",
-                Answer::Matches(false)
-            ),
-            Answer::Matches(false)
-        );
-        // a text too long to remember is asked every time
+        let (m, c) = (Question::Matches, Question::Capture);
+        let yes = Answer::Matches(true);
+        let no = Answer::Matches(false);
+        let none = Answer::Capture(None);
+        let key = "pciBridge4.present";
         let long = "x".repeat(MAX_TEXT + 1);
-        ask(1, Question::Matches, &long, Answer::Matches(true));
-        ask(1, Question::Matches, &long, Answer::Matches(true));
-        assert_eq!(asked, 7);
+        // (pattern, question, text, what the work answers, what is answered, whether it worked)
+        let cases = [
+            (1, m, key, yes, yes, true),
+            // remembered: the work is not done again
+            (1, m, key, no, yes, false),
+            // another pattern, question or text is asked afresh
+            (2, m, key, no, no, true),
+            (1, c, key, none, none, true),
+            (1, m, "pciBridge4.presenT", no, no, true),
+            (1, m, "pciBridge4.presen", no, no, true),
+            // a text too long to remember is asked every time
+            (1, m, long.as_str(), yes, yes, true),
+            (1, m, long.as_str(), no, no, true),
+        ];
+        for (pattern, question, text, work, want, worked) in cases {
+            let mut done = false;
+            let got = answer(pattern, question, text, || {
+                done = true;
+                work
+            });
+            assert_eq!((got, done), (want, worked), "{pattern} {text}");
+        }
     }
 
     #[test]
